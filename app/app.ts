@@ -1,0 +1,81 @@
+import path from 'node:path';
+import express, { type Express, type NextFunction, type Request, type Response, Router } from 'express';
+import helmet from 'helmet';
+import { config } from '../config/index.ts';
+import { passport } from './auth/passport.ts';
+import { exposeUser } from './middleware/auth.ts';
+import { csrf } from './middleware/csrf.ts';
+import { errorHandler, notFound } from './middleware/error-handler.ts';
+import { flash } from './middleware/flash.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { bindSessionToHost, sessionMiddleware } from './middleware/session.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { healthRoutes } from './routes/health.ts';
+import { tenantRouter } from './routes/index.ts';
+import { platformRoutes } from './routes/platform.ts';
+import { resolveTenant } from './tenancy/resolver.ts';
+
+/**
+ * Assembles the web application: request context, static files, host → tenant, session bound to
+ * its host, passport, CSRF, then the tenant or platform route table, and one error handler.
+ */
+export function createApp(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(config.root, 'views'));
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.locals.appName = 'Steward';
+  app.locals.baseDomain = config.BASE_DOMAIN;
+
+  app.use(requestContext);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          upgradeInsecureRequests: config.PUBLIC_SCHEME === 'https' ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.PUBLIC_SCHEME === 'https',
+    }),
+  );
+  app.use('/assets', express.static(path.join(config.root, 'public'), { maxAge: '1h' }));
+  app.use(
+    '/vendor/bootstrap',
+    express.static(path.join(config.root, 'node_modules/bootstrap/dist'), { maxAge: '7d' }),
+  );
+  app.use(
+    '/vendor/chart.js',
+    express.static(path.join(config.root, 'node_modules/chart.js/dist'), { maxAge: '7d' }),
+  );
+  app.use(healthRoutes());
+  app.use(resolveTenant);
+
+  app.use(express.urlencoded({ extended: false, limit: '200kb' }));
+  app.use(express.json({ limit: '200kb' }));
+  app.use(sessionMiddleware());
+  app.use(bindSessionToHost);
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(flash);
+  app.use(csrf);
+  app.use(exposeUser);
+
+  const tenant = tenantRouter();
+  const platform = Router();
+  platform.use('/admin', adminRoutes());
+  platform.use(platformRoutes());
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    (req.tenant ? tenant : platform)(req, res, next),
+  );
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

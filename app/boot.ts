@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { config } from '../config/index.ts';
+import { closeDatabase, connectDatabase } from './db/database.ts';
+import { type EmbeddedServer, startEmbeddedPostgres } from './db/embedded.ts';
+import { closeRedis, connectRedis } from './db/redis.ts';
+import { rootLogger } from './logger.ts';
+import { closeSessionStore } from './middleware/session.ts';
+
+export interface Booted {
+  databaseUrl: string;
+  embedded: boolean;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Connects to DATABASE_URL, or starts the embedded PostgreSQL (data in DATA_DIR) when it is unset;
+ * connects Redis when REDIS_URL is set. Shared by the web server, the clock and the CLI.
+ */
+export async function boot(opts: { poolMax?: number } = {}): Promise<Booted> {
+  let embedded: EmbeddedServer | null = null;
+  let url = config.DATABASE_URL;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({
+      dir: path.join(config.dataDir, 'pg'),
+      port: config.EMBEDDED_PG_PORT,
+      database: 'steward',
+      log: rootLogger,
+    });
+    url = embedded.url;
+  }
+  connectDatabase({ url, poolMax: opts.poolMax ?? config.DB_POOL_MAX, logSql: config.DB_LOG_SQL });
+  await connectRedis();
+  return {
+    databaseUrl: url,
+    embedded: embedded !== null,
+    async shutdown() {
+      await closeSessionStore();
+      await closeRedis();
+      await closeDatabase();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import type { Request, Response } from 'express';
+import { Conflict, NotFound, ValidationError } from '../../errors.ts';
+import { currentAdmin } from '../../middleware/auth.ts';
+import { Plan } from '../../models/plan.ts';
+import { TENANT_KINDS, TENANT_STATUSES, Tenant } from '../../models/tenant.ts';
+import { logAdminAction } from '../../services/platform-admins.ts';
+import { type Provisioned, provisionTenant } from '../../services/provisioning.ts';
+import {
+  formInput,
+  idParam,
+  TENANT_FORM_FIELDS,
+  TENANTS_PER_PAGE,
+  tenantFilterSchema,
+  tenantInputFromForm,
+} from '../../validators/admin.validator.ts';
+
+export interface Form {
+  values: Record<string, string>;
+  errors: Record<string, string>;
+}
+
+/** The tenant named by the URL; 404 for an unknown or malformed id. */
+export async function findTenant(id: unknown): Promise<Tenant> {
+  const tenant = await Tenant.findByPk(idParam(id));
+  if (!tenant) throw new NotFound();
+  return tenant;
+}
+
+/** The tenant's page, also re-rendered by its sub-resources when their form has a problem. */
+export async function renderTenant(
+  res: Response,
+  tenant: Tenant,
+  form: Form = { values: {}, errors: {} },
+): Promise<void> {
+  const [domains, users, plan] = await Promise.all([
+    tenant.domainList(),
+    tenant.userCount(),
+    Plan.findOne({ where: { code: tenant.plan } }),
+  ]);
+  res.status(Object.keys(form.errors).length ? 422 : 200);
+  res.render('admin/tenants/show', { org: tenant, domains, users, plan, ...form });
+}
+
+/** provisionTenant's field messages, on the form's fields (the address comes from the slug). */
+function provisioningErrors(err: ValidationError | Conflict): Record<string, string> {
+  if (err instanceof Conflict) return { slug: 'is already taken' };
+  const { domain, ...fields } = err.fields;
+  return domain ? { slug: `its address ${domain}`, ...fields } : fields;
+}
+
+async function renderNew(res: Response, form: Form): Promise<void> {
+  const plans = await Plan.findAll({ order: [['position', 'ASC']] });
+  res.status(Object.keys(form.errors).length ? 422 : 200);
+  res.render('admin/tenants/new', { plans, ...form });
+}
+
+// GET /admin/tenants
+export async function index(req: Request, res: Response): Promise<void> {
+  const filter = tenantFilterSchema.parse(req.query);
+  const { rows, count } = await Tenant.search({ ...filter, perPage: TENANTS_PER_PAGE });
+  res.render('admin/tenants/index', {
+    tenants: rows,
+    primaries: await Tenant.primaryDomains(rows),
+    count,
+    pages: Math.max(1, Math.ceil(count / TENANTS_PER_PAGE)),
+    filter,
+    statuses: TENANT_STATUSES,
+    kinds: TENANT_KINDS,
+  });
+}
+
+// GET /admin/tenants/:id
+export async function show(req: Request, res: Response): Promise<void> {
+  await renderTenant(res, await findTenant(req.params.id));
+}
+
+// GET /admin/tenants/new
+export async function newTenant(_req: Request, res: Response): Promise<void> {
+  await renderNew(res, { values: { plan: 'free' }, errors: {} });
+}
+
+// POST /admin/tenants
+export async function create(req: Request, res: Response): Promise<void> {
+  const values = formInput(req.body, TENANT_FORM_FIELDS);
+  let created: Provisioned;
+  try {
+    created = await provisionTenant(tenantInputFromForm(values));
+  } catch (err) {
+    if (!(err instanceof ValidationError || err instanceof Conflict)) throw err;
+    return renderNew(res, { values: { ...values, adminPassword: '' }, errors: provisioningErrors(err) });
+  }
+  logAdminAction(currentAdmin(req), 'tenant.create', created.tenant, { plan: created.tenant.plan });
+  req.flash('success', `${created.tenant.name} was created.`);
+  res.redirect(`/admin/tenants/${created.tenant.id}`);
+}

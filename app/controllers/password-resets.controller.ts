@@ -1,0 +1,92 @@
+import type { Request, Response } from 'express';
+import { log } from '../logger.ts';
+import { User } from '../models/user.ts';
+import * as audit from '../services/audit.ts';
+import { sendMail } from '../services/mailer.ts';
+import { hashPassword } from '../services/passwords.ts';
+import { consumeToken, issueToken, peekToken } from '../services/tokens.ts';
+import { tenantUrlFor } from '../services/urls.ts';
+import { forgotPasswordSchema, newPasswordSchema } from '../validators/session.validator.ts';
+import { fieldErrors } from '../validators/tenant.validator.ts';
+
+const SENT = 'If that e-mail belongs to an account here, a link to choose a new password is on its way.';
+
+// GET /password/forgot
+export function newReset(_req: Request, res: Response): void {
+  res.render('passwords/forgot', { values: {}, errors: {} });
+}
+
+// POST /password/forgot: the same answer whether or not the e-mail exists.
+export async function create(req: Request, res: Response): Promise<void> {
+  const parsed = forgotPasswordSchema.safeParse(req.body ?? {});
+  if (!parsed.success) {
+    res.status(422).render('passwords/forgot', {
+      values: { email: String(req.body?.email ?? '') },
+      errors: fieldErrors(parsed.error),
+    });
+    return;
+  }
+  const user = await User.findOne({ where: { email: parsed.data.email, active: true } });
+  if (user) {
+    const token = await issueToken(user.id, 'reset');
+    const url = tenantUrlFor(req, `/password/reset/${token}`);
+    await sendMail({
+      to: user.email,
+      subject: 'Choose a new password',
+      template: 'reset',
+      locals: { name: user.name, url },
+    }).catch((err) => log().error({ err }, 'password reset e-mail failed'));
+  }
+  req.flash('info', SENT);
+  res.redirect('/login');
+}
+
+// GET /password/reset/:token
+export async function edit(req: Request, res: Response): Promise<void> {
+  const userId = await peekToken(String(req.params.token), 'reset');
+  if (!userId) return res.status(410).render('passwords/expired', { purpose: 'reset' });
+  res.render('passwords/reset', {
+    action: req.originalUrl,
+    values: {},
+    errors: {},
+    heading: 'Choose a new password',
+  });
+}
+
+/** Sets a password from a single-use token (reset or invitation), then asks the person to sign in. */
+export function setPasswordWithToken(purpose: 'reset' | 'invite') {
+  return async (req: Request, res: Response): Promise<void> => {
+    const heading = purpose === 'reset' ? 'Choose a new password' : 'Choose your password';
+    const parsed = newPasswordSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      res.status(422).render('passwords/reset', {
+        action: req.originalUrl,
+        values: {},
+        errors: fieldErrors(parsed.error),
+        heading,
+      });
+      return;
+    }
+    const passwordHash = await hashPassword(parsed.data.password);
+    const userId = await consumeToken(String(req.params.token), purpose);
+    const user = userId ? await User.findByPk(userId) : null;
+    if (!user?.active) return res.status(410).render('passwords/expired', { purpose });
+    await user.update({ passwordHash });
+    await audit.record({
+      action: purpose === 'reset' ? 'password.reset' : 'invitation.accepted',
+      recordType: 'user',
+      recordId: user.id,
+      recordLabel: user.email,
+    });
+    req.flash(
+      'success',
+      purpose === 'reset'
+        ? 'Your password was changed. Sign in with it now.'
+        : 'Welcome! Sign in with your new password.',
+    );
+    res.redirect('/login');
+  };
+}
+
+// POST /password/reset/:token
+export const update = setPasswordWithToken('reset');

@@ -1,0 +1,7 @@
+import type { Request, Response } from 'express';
+import { TRIAL_DAYS } from './signups.controller.ts';
+
+// GET /  (root domain)
+export function show(_req: Request, res: Response): void {
+  res.render('platform/home', { trialDays: TRIAL_DAYS });
+}

@@ -1,0 +1,34 @@
+import { db } from './database.ts';
+
+interface PgClient {
+  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/**
+ * Runs `fn` while holding a PostgreSQL session advisory lock named `key`, on a connection kept
+ * aside for the lock (session locks belong to one connection). With `wait: false`, returns
+ * `{ acquired: false }` at once when another process holds it.
+ */
+export async function withAdvisoryLock<T>(
+  key: string,
+  fn: () => Promise<T>,
+  opts: { wait?: boolean } = {},
+): Promise<{ acquired: true; value: T } | { acquired: false }> {
+  const cm = db().connectionManager;
+  const conn = (await cm.getConnection({ type: 'write' })) as unknown as PgClient;
+  try {
+    if (opts.wait === false) {
+      const r = await conn.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key]);
+      if (!r.rows[0]?.ok) return { acquired: false };
+    } else {
+      await conn.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    }
+    try {
+      return { acquired: true, value: await fn() };
+    } finally {
+      await conn.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+    }
+  } finally {
+    cm.releaseConnection(conn as never);
+  }
+}

@@ -1,0 +1,48 @@
+import type { NextFunction, Request, Response } from 'express';
+import { HttpError, NotFound, ValidationError } from '../errors.ts';
+import { log } from '../logger.ts';
+import { currentContext } from '../tenancy/context.ts';
+
+function wantsJson(req: Request): boolean {
+  return (
+    req.path.startsWith('/api/') || req.path.startsWith('/health') || req.accepts(['html', 'json']) === 'json'
+  );
+}
+
+export function notFound(_req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFound());
+}
+
+/** The one error handler: typed errors become their status page (or JSON); anything else is a 500. */
+export function errorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  const bodyError = err as { type?: string; status?: number };
+  const known =
+    err instanceof HttpError
+      ? err
+      : bodyError?.status && bodyError.status >= 400 && bodyError.status < 500
+        ? new HttpError(bodyError.status, 'The request could not be understood.', '400')
+        : null;
+  const status = known?.status ?? 500;
+  const message = known?.message ?? 'Something went wrong on our side. It has been logged.';
+  if (!known) log().error({ err }, 'unhandled error');
+  const reqId = currentContext()?.reqId;
+  res.status(status);
+  if (wantsJson(req)) {
+    const fields = err instanceof ValidationError ? err.fields : undefined;
+    res.json({ error: { status, message, fields, reqId } });
+    return;
+  }
+  const view = `errors/${known?.view ?? '500'}`;
+  res.render(view, { status, message, err: known, reqId, title: message }, (renderErr, html) => {
+    if (renderErr) {
+      log().error({ err: renderErr }, 'error page failed to render');
+      res.type('text').send(`${status} ${message}`);
+      return;
+    }
+    res.send(html);
+  });
+}

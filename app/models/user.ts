@@ -1,0 +1,237 @@
+import {
+  type CreationOptional,
+  col,
+  DataTypes,
+  fn,
+  type InferAttributes,
+  type InferCreationAttributes,
+  Model,
+  type NonAttribute,
+  Op,
+  type Sequelize,
+  where as sqlWhere,
+  type WhereOptions,
+} from 'sequelize';
+import { Conflict } from '../errors.ts';
+import { hashPassword, verifyPassword } from '../services/passwords.ts';
+import type { Role } from './role.ts';
+import { UserRole } from './user-role.ts';
+
+export const USERS_PER_PAGE = 25;
+
+/** Refusal of a change that would leave the tenant with nobody able to administer it. */
+export class LastSuperAdminError extends Conflict {
+  constructor() {
+    super(
+      'This change would leave no active super admin who can sign in. ' +
+        'Give another active person a super admin role first.',
+    );
+  }
+}
+
+/** A LIKE pattern matching `text` anywhere, with its own % _ and \ taken literally. */
+function containing(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** A staff account of one tenant (tenant table): the same e-mail in two tenants is two accounts. */
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+  declare id: CreationOptional<string>;
+  declare email: string;
+  declare name: string;
+  declare passwordHash: string | null;
+  declare active: CreationOptional<boolean>;
+  declare department: string | null;
+  declare lastLoginAt: CreationOptional<Date | null>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+  declare roles?: NonAttribute<Role[]>;
+
+  /** The lowest permission level of the user's roles (5, a plain member, when they have none). */
+  get permissionLevel(): NonAttribute<number> {
+    const levels = (this.roles ?? []).map((r) => r.permissionLevel);
+    return levels.length ? Math.min(...levels) : 5;
+  }
+
+  /** The names of the user's roles, most powerful first. */
+  get roleNames(): NonAttribute<string[]> {
+    return [...(this.roles ?? [])]
+      .sort((a, b) => a.permissionLevel - b.permissionLevel || a.name.localeCompare(b.name))
+      .map((r) => r.name);
+  }
+
+  /** A plain copy for the audit log: the fields and the role names, never the password hash. */
+  snapshot(): Record<string, unknown> {
+    const {
+      passwordHash: _hash,
+      roles: _roles,
+      ...fields
+    } = this.get({ plain: true }) as Record<string, unknown>;
+    return { ...fields, roles: this.roleNames };
+  }
+
+  /** Whether the person has not chosen a password yet (the hash itself is not loaded for this). */
+  async invitationPending(): Promise<boolean> {
+    return (await User.count({ where: { id: this.id, passwordHash: null } })) === 1;
+  }
+
+  async checkPassword(plain: string): Promise<boolean> {
+    const stored = await User.scope('withPassword').findByPk(this.id, { attributes: ['passwordHash'] });
+    return verifyPassword(stored?.passwordHash, plain);
+  }
+
+  async changePassword(plain: string): Promise<void> {
+    await User.update({ passwordHash: await hashPassword(plain) }, { where: { id: this.id } });
+  }
+
+  /**
+   * Name, department and roles in one change; refused (nothing saved) when it would leave no
+   * active super admin.
+   */
+  async updateAccount(fields: { name: string; department: string | null }, roles: Role[]): Promise<void> {
+    await User.keepingASuperAdmin(async () => {
+      await User.update(fields, { where: { id: this.id } });
+      await UserRole.destroy({ where: { userId: this.id } });
+      await UserRole.bulkCreate(roles.map((r) => ({ userId: this.id, roleId: r.id })));
+    });
+    await this.reloadWithRoles();
+  }
+
+  /**
+   * The person can no longer sign in, and their open sessions stop working on the next request
+   * (sessions only load active users). Refused when they are the last active super admin.
+   */
+  async deactivate(): Promise<void> {
+    await User.keepingASuperAdmin(() => User.update({ active: false }, { where: { id: this.id } }));
+    await this.reloadWithRoles();
+  }
+
+  async reactivate(): Promise<void> {
+    await User.update({ active: true }, { where: { id: this.id } });
+    await this.reloadWithRoles();
+  }
+
+  private async reloadWithRoles(): Promise<void> {
+    await this.reload({ include: [{ association: 'roles' }] });
+  }
+
+  static normalizeEmail(email: string): string {
+    return email.trim().toLowerCase();
+  }
+
+  static findWithRoles(id: string): Promise<User | null> {
+    return User.findByPk(id, { include: [{ association: 'roles' }] });
+  }
+
+  static async emailTaken(email: string, exceptId?: string): Promise<boolean> {
+    const conditions: WhereOptions<User>[] = [sqlWhere(fn('lower', col('email')), email.toLowerCase())];
+    if (exceptId) conditions.push({ id: { [Op.ne]: exceptId } });
+    return (await User.count({ where: { [Op.and]: conditions } })) > 0;
+  }
+
+  /** A new account without a password, holding `roles`; the caller sends the invitation. */
+  static invite(fields: { name: string; email: string; department: string | null }, roles: Role[]) {
+    return User.withAccountsLock(async () => {
+      const user = await User.create({ ...fields, passwordHash: null });
+      await UserRole.bulkCreate(roles.map((r) => ({ userId: user.id, roleId: r.id })));
+      user.roles = roles;
+      return user;
+    });
+  }
+
+  /** One page of the staff list: a search in name, e-mail and department, and a status filter. */
+  static async search(filter: { q: string; status: 'all' | 'active' | 'inactive'; page: number }) {
+    const conditions: WhereOptions<User>[] = [];
+    if (filter.status !== 'all') conditions.push({ active: filter.status === 'active' });
+    if (filter.q) {
+      const pattern = containing(filter.q);
+      conditions.push({
+        [Op.or]: [
+          { name: { [Op.iLike]: pattern } },
+          { email: { [Op.iLike]: pattern } },
+          { department: { [Op.iLike]: pattern } },
+        ],
+      });
+    }
+    const { rows, count } = await User.findAndCountAll({
+      where: conditions.length ? { [Op.and]: conditions } : {},
+      include: [{ association: 'roles' }],
+      order: [
+        ['name', 'ASC'],
+        ['id', 'ASC'],
+      ],
+      limit: USERS_PER_PAGE,
+      offset: (filter.page - 1) * USERS_PER_PAGE,
+      distinct: true,
+    });
+    return { users: rows, total: count, pages: Math.max(1, Math.ceil(count / USERS_PER_PAGE)) };
+  }
+
+  /** The ids among `ids` of people who have not chosen a password yet. */
+  static async pendingInvitations(ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await User.findAll({ attributes: ['id'], where: { id: ids, passwordHash: null } });
+    return new Set(rows.map((u) => String(u.id)));
+  }
+
+  /** Active people holding a level-0 role who can sign in (an invitation not yet accepted does not count). */
+  static countActiveSuperAdmins(): Promise<number> {
+    return User.count({
+      where: { active: true, passwordHash: { [Op.ne]: null } },
+      include: [{ association: 'roles', where: { permissionLevel: 0 }, attributes: [] }],
+      distinct: true,
+      col: 'id',
+    });
+  }
+
+  /**
+   * Runs `change` in a transaction that holds the tenant's accounts lock, so changes to accounts and
+   * role holdings happen one at a time (two admins demoting each other at once cannot both win).
+   */
+  static withAccountsLock<T>(change: () => Promise<T>): Promise<T> {
+    const sequelize = User.sequelize;
+    if (!sequelize) throw new Error('User is not initialised (initModels)');
+    return sequelize.transaction(async () => {
+      await sequelize.query(
+        "SELECT pg_advisory_xact_lock(hashtext('steward:accounts:' || current_schema()))",
+      );
+      return change();
+    });
+  }
+
+  /**
+   * Runs `change` under the accounts lock and undoes it when it would leave no active super admin.
+   * (A tenant that already has none is not blocked from repairing itself.)
+   */
+  static keepingASuperAdmin<T>(change: () => Promise<T>): Promise<T> {
+    return User.withAccountsLock(async () => {
+      const before = await User.countActiveSuperAdmins();
+      const result = await change();
+      if (before > 0 && (await User.countActiveSuperAdmins()) === 0) throw new LastSuperAdminError();
+      return result;
+    });
+  }
+
+  static initModel(sequelize: Sequelize): void {
+    User.init(
+      {
+        id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+        email: { type: DataTypes.STRING(254), allowNull: false, unique: true },
+        name: { type: DataTypes.STRING(120), allowNull: false },
+        passwordHash: { type: DataTypes.STRING(255), allowNull: true },
+        active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+        department: { type: DataTypes.STRING(120), allowNull: true },
+        lastLoginAt: { type: DataTypes.DATE, allowNull: true },
+        createdAt: DataTypes.DATE,
+        updatedAt: DataTypes.DATE,
+      },
+      {
+        sequelize,
+        tableName: 'users',
+        underscored: true,
+        defaultScope: { attributes: { exclude: ['passwordHash'] } },
+        scopes: { withPassword: { attributes: { include: ['passwordHash'] } } },
+      },
+    );
+  }
+}

@@ -1,0 +1,56 @@
+import { AuditLog, type FieldChanges } from '../models/audit-log.ts';
+import { currentContext } from '../tenancy/context.ts';
+
+/** Fields never written to the log, whatever the record. */
+const SECRET = new Set(['passwordHash', 'password_hash', 'password', 'tokenHash', 'token_hash']);
+const NOISE = new Set(['updatedAt', 'createdAt', 'updated_at', 'created_at']);
+
+function comparable(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  return v ?? null;
+}
+
+/** The fields that differ between two snapshots, secrets and timestamps left out. */
+export function diff(
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+): FieldChanges {
+  const changes: FieldChanges = {};
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  for (const key of keys) {
+    if (SECRET.has(key) || NOISE.has(key)) continue;
+    const from = comparable(before?.[key]);
+    const to = comparable(after?.[key]);
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[key] = { from, to };
+  }
+  return changes;
+}
+
+export interface AuditEntry {
+  action: string;
+  recordType: string;
+  recordId?: string | null;
+  recordLabel?: string | null;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+  /** Extra facts that are not field changes (e.g. roles granted). */
+  changes?: FieldChanges;
+}
+
+/**
+ * The audit log, used by every module: records the current actor (from the request or job
+ * context), the action, the record and its changed fields, in the current tenant's schema.
+ */
+export async function record(entry: AuditEntry): Promise<AuditLog> {
+  const ctx = currentContext();
+  return AuditLog.create({
+    actorId: ctx?.actor?.id ?? null,
+    actorName: ctx?.actor?.name ?? 'system',
+    action: entry.action,
+    recordType: entry.recordType,
+    recordId: entry.recordId ?? null,
+    recordLabel: entry.recordLabel?.slice(0, 200) ?? null,
+    changes: { ...diff(entry.before ?? null, entry.after ?? null), ...entry.changes },
+    ip: ctx?.ip ?? null,
+  });
+}

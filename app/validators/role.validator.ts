@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { lineField } from './user.validator.ts';
+
+export const roleSchema = z.object({
+  name: lineField(60, 1),
+  description: lineField(255)
+    .optional()
+    .transform((v) => v || null),
+  // A select sends the level as text; only the six fixed levels exist.
+  permissionLevel: z
+    .string({ error: 'must be one of the permission levels' })
+    .regex(/^[0-5]$/, 'must be one of the permission levels')
+    .transform(Number),
+});
+
+export type RoleInput = z.output<typeof roleSchema>;
+
+/** What the user typed, to put back into a form that is shown again. */
+export function roleFormValues(body: unknown): Record<string, string> {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return { name: text(b.name), description: text(b.description), permissionLevel: text(b.permissionLevel) };
+}

@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The project root, so a build in dist/ still finds views/, public/ and migrations/. */
+export const ROOT = path
+  .resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+  .replace(/[/\\]dist$/, '');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}:`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    });
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  BIND_HOST: z.string().default('0.0.0.0'),
+  BASE_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(
+      /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/,
+      'must be a host name such as localhost or steward.example',
+    )
+    .default('localhost'),
+  PUBLIC_SCHEME: z.enum(['http', 'https']).default('http'),
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  REDIS_URL: optionalUrl(['redis', 'rediss']),
+  /** Prefix of every Redis key (sessions, rate limits, caches), so several apps can share a server. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,40}$/, 'must be letters, digits, colons, dashes or underscores')
+    .default('steward:'),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DB_LOG_SQL: bool.default(false),
+  DATA_DIR: z.string().default('.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Express `trust proxy`: false, true, a hop count, or a list such as "loopback, 10.0.0.0/8". */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string =>
+      v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v,
+    ),
+  /** Signs session cookies. Required in production; elsewhere a random one is kept in DATA_DIR. */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_MAX_AGE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(24 * 14),
+  /** smtp://user:pass@host:587 or smtps://...; when unset, e-mails are written to DATA_DIR/outbox. */
+  SMTP_URL: optionalUrl(['smtp', 'smtps']),
+  MAIL_FROM: z.string().default('Steward <no-reply@steward.local>'),
+  /** Uploaded files; one folder per tenant schema below it. Defaults to DATA_DIR/storage. */
+  STORAGE_DIR: z.string().optional(),
+  UPLOAD_MAX_MB: z.coerce.number().min(0.1).max(200).default(10),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(15 * 60_000),
+  DEMO_PASSWORD: z.string().min(10).default('steward-demo-2026'),
+});
+
+export type Config = z.infer<typeof schema> & {
+  root: string;
+  dataDir: string;
+  storageDir: string;
+  /** Port shown in URLs printed for people (the listening port). */
+  publicPort: number;
+};
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment once; a bad value stops the app with a message naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = result.data;
+  if (c.NODE_ENV === 'production' && !c.SESSION_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SESSION_SECRET: is required in production (32 characters or more)',
+    );
+  }
+  return {
+    ...c,
+    root: ROOT,
+    dataDir: path.resolve(ROOT, c.DATA_DIR),
+    storageDir: path.resolve(ROOT, c.STORAGE_DIR ?? path.join(c.DATA_DIR, 'storage')),
+    publicPort: c.PORT,
+  };
+}
+
+function loadOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+export const config: Config = loadOrExit();

@@ -1,0 +1,58 @@
+import type { Server } from 'node:http';
+import { createApp } from './app/app.ts';
+import { boot } from './app/boot.ts';
+import { printDemo } from './app/cli.ts';
+import { migrateAll } from './app/db/migrator.ts';
+import { rootLogger } from './app/logger.ts';
+import { Tenant } from './app/models/index.ts';
+import { createDemo, tenantUrl } from './app/services/demo.ts';
+import { config } from './config/index.ts';
+
+/**
+ * The web process. On a fresh machine (no DATABASE_URL) it starts the embedded PostgreSQL, migrates,
+ * creates the demo tenants when there are none, and serves.
+ */
+async function main(): Promise<void> {
+  const booted = await boot();
+  const migrated = await migrateAll();
+  if (migrated.failed.length) {
+    rootLogger.error(
+      { failed: migrated.failed },
+      'some tenant schemas failed to migrate; they stay on their old version',
+    );
+  }
+  // Demo tenants make a fresh install explorable; a production database starts empty.
+  if (config.NODE_ENV !== 'production' && (await Tenant.count()) === 0) {
+    rootLogger.info('no tenants yet: creating the demo tenants');
+    const accounts = await createDemo();
+    process.stdout.write(`\nDemo tenants created. Every demo user's password is: ${config.DEMO_PASSWORD}\n`);
+    printDemo(accounts, (l) => process.stdout.write(`${l}\n`));
+  }
+
+  const app = createApp();
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.PORT, config.BIND_HOST, () => resolve(s));
+  });
+  const port = config.PORT;
+  const tenants = await Tenant.findAll({ order: [['id', 'ASC']], limit: 5 });
+  process.stdout.write(`\nSteward is running: http://${config.BASE_DOMAIN}:${port}\n`);
+  for (const t of tenants) process.stdout.write(`  ${t.name}: ${tenantUrl(t.slug)}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    rootLogger.info({ signal }, 'shutting down');
+    server.close();
+    server.closeAllConnections();
+    await booted.shutdown().catch((err) => rootLogger.error({ err }, 'shutdown failed'));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  rootLogger.fatal({ err }, 'Steward failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,138 @@
+import { expect } from 'chai';
+import { AuditLog, type Tenant, User } from '../../app/models/index.ts';
+import { issueToken } from '../../app/services/tokens.ts';
+import { withTenant } from '../../app/tenancy/context.ts';
+import { createUser, csrfToken, signedIn } from '../support/auth.ts';
+import { createTenant, hostOf, http, TEST_PASSWORD } from '../support/factories.ts';
+import { linkIn, mailbox } from '../support/mailbox.ts';
+
+const GENERIC = 'If that e-mail belongs to an account here, a link to choose a new password is on its way.';
+
+async function askForReset(tenant: Tenant, email: string) {
+  const agent = http();
+  const host = hostOf(tenant);
+  const _csrf = await csrfToken(agent, host, '/password/forgot');
+  const res = await agent.post('/password/forgot').set('Host', host).type('form').send({ email, _csrf });
+  const page = await agent.get('/login').set('Host', host);
+  return { res, page };
+}
+
+async function choosePassword(tenant: Tenant, path: string, password: string, confirm = password) {
+  const agent = http();
+  const host = hostOf(tenant);
+  const _csrf = await csrfToken(agent, host, path);
+  return agent.post(path).set('Host', host).type('form').send({ password, confirm, _csrf });
+}
+
+describe('password reset and invitations', () => {
+  let tenant: Tenant;
+  let other: Tenant;
+
+  before(async () => {
+    tenant = await createTenant();
+    other = await createTenant();
+    await createUser(tenant, { email: 'rosa@example.test', name: 'Rosa' });
+  });
+
+  beforeEach(() => mailbox.clear());
+
+  it('e-mails a single-use link that sets a new password', async () => {
+    const { res, page } = await askForReset(tenant, 'rosa@example.test');
+    expect(res.status).to.equal(302);
+    expect(page.text).to.include(GENERIC);
+    const mail = await mailbox.waitFor('rosa@example.test');
+    expect(mail.subject).to.equal('Choose a new password');
+    expect(mail.headers.get('x-steward-tenant')).to.equal(tenant.slug);
+    const path = linkIn(mail, '/password/reset/');
+    expect(mail.text).to.include(`http://${hostOf(tenant)}`);
+    expect(mail.text).to.include(`${tenant.name} on Steward`);
+    expect(mail.text).not.to.include('[object Promise]');
+
+    const mismatch = await choosePassword(tenant, path, 'a brand new password', 'something else entirely');
+    expect(mismatch.status).to.equal(422);
+    expect(mismatch.text).to.include('does not match the password');
+    const short = await choosePassword(tenant, path, 'short');
+    expect(short.status).to.equal(422);
+
+    const ok = await choosePassword(tenant, path, 'a brand new password');
+    expect(ok.status).to.equal(302);
+    await signedIn(tenant, 'rosa@example.test', 'a brand new password');
+
+    const again = await http().get(path).set('Host', hostOf(tenant));
+    expect(again.status).to.equal(410);
+    const reuse = await http().post(path).set('Host', hostOf(tenant)).type('form').send({});
+    expect([403, 410]).to.include(reuse.status);
+
+    await withTenant(tenant.toRef(), async () => {
+      const entry = await AuditLog.findOne({ where: { action: 'password.reset' } });
+      expect(entry?.recordLabel).to.equal('rosa@example.test');
+      expect(JSON.stringify(entry?.changes)).not.to.match(/argon2|passwordHash/);
+    });
+  });
+
+  it('answers an unknown or inactive e-mail exactly like a known one, and sends nothing', async () => {
+    await createUser(tenant, { email: 'off@example.test', active: false });
+    for (const email of ['nobody@example.test', 'off@example.test']) {
+      const { res, page } = await askForReset(tenant, email);
+      expect(res.status).to.equal(302);
+      expect(page.text).to.include(GENERIC);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(mailbox.messages).to.have.length(0);
+  });
+
+  it('refuses an expired link', async () => {
+    const user = await createUser(tenant);
+    const token = await withTenant(tenant.toRef(), () => issueToken(user.id, 'reset', 1));
+    await new Promise((r) => setTimeout(r, 10));
+    const res = await http().get(`/password/reset/${token}`).set('Host', hostOf(tenant));
+    expect(res.status).to.equal(410);
+    expect(res.text).to.include('This link no longer works');
+  });
+
+  it("refuses a link of tenant A on tenant B's host", async () => {
+    const user = await createUser(tenant);
+    const token = await withTenant(tenant.toRef(), () => issueToken(user.id, 'reset'));
+    expect((await http().get(`/password/reset/${token}`).set('Host', hostOf(other))).status).to.equal(410);
+    expect((await http().get(`/password/reset/${token}`).set('Host', hostOf(tenant))).status).to.equal(200);
+  });
+
+  it('only the newest link works when several were asked for', async () => {
+    await askForReset(tenant, 'rosa@example.test');
+    const first = linkIn(await mailbox.waitFor('rosa@example.test'), '/password/reset/');
+    mailbox.clear();
+    await askForReset(tenant, 'rosa@example.test');
+    const second = linkIn(await mailbox.waitFor('rosa@example.test'), '/password/reset/');
+    expect((await http().get(first).set('Host', hostOf(tenant))).status).to.equal(410);
+    expect((await http().get(second).set('Host', hostOf(tenant))).status).to.equal(200);
+  });
+
+  it('lets an invited person choose a password once, then sign in', async () => {
+    const invited = await withTenant(tenant.toRef(), () =>
+      User.create({ email: 'new@example.test', name: 'New Person', passwordHash: null, department: null }),
+    );
+    const token = await withTenant(tenant.toRef(), () => issueToken(invited.id, 'invite'));
+    const path = `/invitations/${token}`;
+    expect((await http().get(path).set('Host', hostOf(tenant))).text).to.include('Choose your password');
+    expect((await choosePassword(tenant, path, 'my first password')).status).to.equal(302);
+    await signedIn(tenant, 'new@example.test', 'my first password');
+    expect((await http().get(path).set('Host', hostOf(tenant))).status).to.equal(410);
+    // a reset token is not an invitation token
+    const reset = await withTenant(tenant.toRef(), () => issueToken(invited.id, 'reset'));
+    expect((await http().get(`/invitations/${reset}`).set('Host', hostOf(tenant))).status).to.equal(410);
+  });
+
+  it('an account without a password cannot sign in with any password', async () => {
+    await withTenant(tenant.toRef(), () =>
+      User.create({ email: 'nopass@example.test', name: 'No Pass', passwordHash: null, department: null }),
+    );
+    const agent = http();
+    const _csrf = await csrfToken(agent, hostOf(tenant), '/login');
+    const res = await agent
+      .post('/login')
+      .set('Host', hostOf(tenant))
+      .type('form')
+      .send({ email: 'nopass@example.test', password: TEST_PASSWORD, _csrf });
+    expect(res.status).to.equal(401);
+  });
+});

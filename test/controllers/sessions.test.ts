@@ -1,0 +1,199 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { createApp } from '../../app/app.ts';
+import type { Tenant } from '../../app/models/index.ts';
+import { createUser, csrfToken, signedIn } from '../support/auth.ts';
+import { createTenant, hostOf, http, TEST_PASSWORD } from '../support/factories.ts';
+
+function sessionCookie(res: supertest.Response): string | undefined {
+  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  return cookies.find((c) => c.startsWith('steward.sid='));
+}
+
+describe('signing in and out', () => {
+  let tenant: Tenant;
+  let other: Tenant;
+
+  before(async () => {
+    tenant = await createTenant();
+    other = await createTenant();
+    await createUser(tenant, { email: 'ana@example.test', name: 'Ana', level: 0 });
+    await createUser(tenant, { email: 'gone@example.test', name: 'Gone', active: false });
+  });
+
+  it('signs in with the right password and shows who is signed in', async () => {
+    const agent = await signedIn(tenant, 'ana@example.test');
+    const home = await agent.get('/').set('Host', hostOf(tenant)).expect(200);
+    expect(home.text).to.include('Signed in as <strong>Ana</strong>');
+  });
+
+  it('accepts the e-mail in any case and with spaces around it', async () => {
+    await signedIn(tenant, '  ANA@Example.TEST ');
+  });
+
+  it('refuses a wrong password or an unknown e-mail with one message that does not say which', async () => {
+    const agent = http();
+    const host = hostOf(tenant);
+    for (const [email, password] of [
+      ['ana@example.test', 'wrong password'],
+      ['nobody@example.test', TEST_PASSWORD],
+    ]) {
+      const _csrf = await csrfToken(agent, host, '/login');
+      const res = await agent.post('/login').set('Host', host).type('form').send({ email, password, _csrf });
+      expect(res.status).to.equal(401);
+      expect(res.text).to.include('That e-mail and password do not match an active account.');
+      expect(res.text).to.include(`value="${email}"`);
+      expect(res.text).not.to.include(password);
+    }
+  });
+
+  it('refuses a deactivated user', async () => {
+    const agent = http();
+    const host = hostOf(tenant);
+    const _csrf = await csrfToken(agent, host, '/login');
+    const res = await agent
+      .post('/login')
+      .set('Host', host)
+      .type('form')
+      .send({ email: 'gone@example.test', password: TEST_PASSWORD, _csrf });
+    expect(res.status).to.equal(401);
+  });
+
+  it('re-renders the form with field messages for empty or malformed input, never a 500', async () => {
+    const agent = http();
+    const host = hostOf(tenant);
+    for (const body of [
+      {},
+      { email: '' },
+      { email: 'x'.repeat(5000), password: 'y' },
+      { email: '<b>@x', password: '' },
+    ]) {
+      const _csrf = await csrfToken(agent, host, '/login');
+      const res = await agent
+        .post('/login')
+        .set('Host', host)
+        .type('form')
+        .send({ ...body, _csrf });
+      expect(res.status, JSON.stringify(body).slice(0, 80)).to.equal(422);
+      expect(res.text).not.to.include('<b>@x');
+    }
+  });
+
+  it('gives the session a new id at sign-in', async () => {
+    const agent = http();
+    const host = hostOf(tenant);
+    const form = await agent.get('/login').set('Host', host);
+    const before = sessionCookie(form);
+    const _csrf = form.text.match(/name="_csrf" value="([^"]+)"/)?.[1];
+    const res = await agent
+      .post('/login')
+      .set('Host', host)
+      .type('form')
+      .send({ email: 'ana@example.test', password: TEST_PASSWORD, _csrf });
+    const after = sessionCookie(res);
+    expect(before).to.be.a('string');
+    expect(after).to.be.a('string');
+    expect(after?.split(';')[0]).not.to.equal(before?.split(';')[0]);
+  });
+
+  it('sets an HttpOnly, SameSite=Lax session cookie with no Domain attribute', async () => {
+    const res = await http().get('/login').set('Host', hostOf(tenant));
+    const cookie = sessionCookie(res) ?? '';
+    expect(cookie).to.match(/HttpOnly/i);
+    expect(cookie).to.match(/SameSite=Lax/i);
+    expect(cookie).not.to.match(/Domain=/i);
+  });
+
+  it('marks the cookie Secure behind HTTPS only when the proxy is trusted', async () => {
+    const untrusted = await http()
+      .get('/login')
+      .set('Host', hostOf(tenant))
+      .set('X-Forwarded-Proto', 'https');
+    expect(sessionCookie(untrusted) ?? '').not.to.match(/Secure/i);
+    const app = createApp();
+    app.set('trust proxy', 'loopback');
+    const trusted = await supertest(app)
+      .get('/login')
+      .set('Host', hostOf(tenant))
+      .set('X-Forwarded-Proto', 'https');
+    expect(sessionCookie(trusted) ?? '').to.match(/Secure/i);
+  });
+
+  it("treats a session of tenant A presented on tenant B's host as signed out, and ends it", async () => {
+    const agent = await signedIn(tenant, 'ana@example.test');
+    const onOther = await agent.get('/').set('Host', hostOf(other)).expect(200);
+    expect(onOther.text).not.to.include('Signed in as');
+    const back = await agent.get('/').set('Host', hostOf(tenant)).expect(200);
+    expect(back.text).not.to.include('Signed in as');
+  });
+
+  it('signs out: the session is destroyed', async () => {
+    const agent = await signedIn(tenant, 'ana@example.test');
+    const host = hostOf(tenant);
+    const _csrf = await csrfToken(agent, host, '/');
+    const res = await agent.post('/logout').set('Host', host).type('form').send({ _csrf });
+    expect(res.status).to.equal(302);
+    const home = await agent.get('/').set('Host', host);
+    expect(home.text).not.to.include('Signed in as');
+  });
+
+  it('refuses a POST without a CSRF token, or with a wrong one, with a 403 page that says so', async () => {
+    const agent = http();
+    const host = hostOf(tenant);
+    await agent.get('/login').set('Host', host);
+    for (const _csrf of [undefined, 'forged']) {
+      const res = await agent
+        .post('/login')
+        .set('Host', host)
+        .type('form')
+        .send({ email: 'ana@example.test', password: TEST_PASSWORD, _csrf });
+      expect(res.status).to.equal(403);
+      expect(res.text).to.include('This form has expired or did not come from this site');
+    }
+  });
+
+  it('only follows same-site paths after sign-in', async () => {
+    const host = hostOf(tenant);
+    for (const [next, expected] of [
+      ['/profile', '/profile'],
+      ['//evil.example', '/'],
+      ['https://evil.example', '/'],
+      ['/\\evil', '/'],
+    ]) {
+      const agent = http();
+      const _csrf = await csrfToken(agent, host, '/login');
+      const res = await agent
+        .post('/login')
+        .set('Host', host)
+        .type('form')
+        .send({ email: 'ana@example.test', password: TEST_PASSWORD, _csrf, next });
+      expect(res.headers.location, next).to.equal(expected);
+    }
+  });
+
+  it('limits failed sign-ins per client and tenant, without touching other tenants', async () => {
+    const limited = await createTenant();
+    await createUser(limited, { email: 'bo@example.test' });
+    const agent = http();
+    const host = hostOf(limited);
+    const _csrf = await csrfToken(agent, host, '/login');
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const res = await agent
+        .post('/login')
+        .set('Host', host)
+        .type('form')
+        .send({ email: 'bo@example.test', password: 'nope nope', _csrf });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 10)).to.deep.equal(Array(10).fill(401));
+    expect(statuses[10]).to.equal(429);
+    await signedIn(tenant, 'ana@example.test');
+  });
+
+  it('sends anonymous visitors of a protected page to sign in, and back afterwards', async () => {
+    const res = await http().get('/profile').set('Host', hostOf(tenant));
+    expect(res.status).to.equal(302);
+    expect(res.headers.location).to.equal('/login?next=%2Fprofile');
+  });
+});

@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../../app/db/embedded.ts';
+import { rootLogger } from '../../app/logger.ts';
+import { config } from '../../config/index.ts';
+
+const PORT = 54341;
+
+async function query(url: string, sql: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function pidOf(dir: string): number {
+  return Number.parseInt(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0], 10);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function leaveOrphan(dir: string, port: number): Promise<number> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/fixtures/start-embedded.ts', dir, String(port)],
+    {
+      cwd: config.root,
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
+  });
+  child.removeAllListeners('exit');
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  return pidOf(dir);
+}
+
+describe('the embedded PostgreSQL', function () {
+  this.timeout(120_000);
+  let root: string;
+  let dir: string;
+
+  before(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'steward-pg-'));
+    chmodSync(root, 0o755); // the server runs as the postgres user when we are root
+    dir = path.join(root, 'pg');
+  });
+
+  after(() => {
+    if (existsSync(path.join(dir, 'postmaster.pid'))) {
+      const pid = pidOf(dir);
+      if (alive(pid)) process.kill(pid, 'SIGQUIT');
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('initialises a cluster once, listens on 127.0.0.1, and keeps data across restarts', async () => {
+    const first = await startEmbeddedPostgres({ dir, port: PORT, database: 'steward', log: rootLogger });
+    expect(first.url).to.match(/@127\.0\.0\.1:54341\/steward$/);
+    await query(first.url, 'CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$still here$$)');
+    const listen = await query(first.url, 'SHOW listen_addresses');
+    expect(listen.rows[0].listen_addresses).to.equal('127.0.0.1');
+    await first.stop();
+    const version = readFileSync(path.join(dir, 'PG_VERSION'), 'utf8');
+    const second = await startEmbeddedPostgres({ dir, port: PORT, database: 'steward', log: rootLogger });
+    expect(readFileSync(path.join(dir, 'PG_VERSION'), 'utf8')).to.equal(version);
+    expect((await query(second.url, 'SELECT v FROM kept')).rows[0].v).to.equal('still here');
+    await second.stop();
+  });
+
+  it('recovers from a stale postmaster.pid whose process is gone', async () => {
+    writeFileSync(path.join(dir, 'postmaster.pid'), '999999\n/nowhere\n');
+    const server = await startEmbeddedPostgres({ dir, port: PORT, database: 'steward', log: rootLogger });
+    expect((await query(server.url, 'SELECT v FROM kept')).rows[0].v).to.equal('still here');
+    await server.stop();
+  });
+
+  it('reuses the server a killed run left answering on its port', async () => {
+    const orphan = await leaveOrphan(dir, PORT);
+    expect(alive(orphan)).to.equal(true);
+    const server = await startEmbeddedPostgres({ dir, port: PORT, database: 'steward', log: rootLogger });
+    expect((await query(server.url, 'SELECT v FROM kept')).rows[0].v).to.equal('still here');
+    await server.stop();
+    expect(alive(orphan), 'a reused server belongs to whoever started it').to.equal(true);
+    process.kill(orphan, 'SIGINT');
+    while (alive(orphan)) await new Promise((r) => setTimeout(r, 100));
+  });
+
+  it('stops a leftover server that does not answer on the port asked for, then starts its own', async () => {
+    const orphan = await leaveOrphan(dir, PORT + 1);
+    const server = await startEmbeddedPostgres({ dir, port: PORT, database: 'steward', log: rootLogger });
+    expect(alive(orphan)).to.equal(false);
+    expect((await query(server.url, 'SELECT v FROM kept')).rows[0].v).to.equal('still here');
+    await server.stop();
+  });
+});
