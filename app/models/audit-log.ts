@@ -20,6 +20,8 @@ export class AuditLog extends Model<InferAttributes<AuditLog>, InferCreationAttr
   declare recordLabel: string | null;
   declare changes: CreationOptional<FieldChanges>;
   declare ip: string | null;
+  /** The project the record belongs to, for the project's activity feed. */
+  declare projectId: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
 
   static initModel(sequelize: Sequelize): void {
@@ -34,6 +36,7 @@ export class AuditLog extends Model<InferAttributes<AuditLog>, InferCreationAttr
         recordLabel: { type: DataTypes.STRING(200), allowNull: true },
         changes: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
         ip: { type: DataTypes.STRING(64), allowNull: true },
+        projectId: { type: DataTypes.BIGINT, allowNull: true },
         createdAt: DataTypes.DATE,
       },
       { sequelize, tableName: 'audit_logs', underscored: true, updatedAt: false },

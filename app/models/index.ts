@@ -1,7 +1,9 @@
 import type { Sequelize } from 'sequelize';
+import { Attachment } from './attachment.ts';
 import { Attendance } from './attendance.ts';
 import { AuditLog } from './audit-log.ts';
 import { AuthToken } from './auth-token.ts';
+import { CommentMention } from './comment-mention.ts';
 import { Contribution } from './contribution.ts';
 import { Domain } from './domain.ts';
 import { Event } from './event.ts';
@@ -13,16 +15,22 @@ import { Household } from './household.ts';
 import { Member } from './member.ts';
 import { Plan } from './plan.ts';
 import { PlatformAdmin } from './platform-admin.ts';
+import { Project } from './project.ts';
+import { ProjectMember } from './project-member.ts';
 import { Role } from './role.ts';
 import { Setting } from './setting.ts';
+import { Task } from './task.ts';
+import { TaskComment } from './task-comment.ts';
 import { Tenant } from './tenant.ts';
 import { User } from './user.ts';
 import { UserRole } from './user-role.ts';
 
 export {
+  Attachment,
   Attendance,
   AuditLog,
   AuthToken,
+  CommentMention,
   Contribution,
   Domain,
   Event,
@@ -34,8 +42,12 @@ export {
   Member,
   Plan,
   PlatformAdmin,
+  Project,
+  ProjectMember,
   Role,
   Setting,
+  Task,
+  TaskComment,
   Tenant,
   User,
   UserRole,
@@ -62,6 +74,12 @@ export function initModels(sequelize: Sequelize): void {
     Fund,
     Contribution,
     Expense,
+    Project,
+    ProjectMember,
+    Task,
+    TaskComment,
+    CommentMention,
+    Attachment,
   ]) {
     m.initModel(sequelize);
   }
@@ -110,4 +128,25 @@ export function initModels(sequelize: Sequelize): void {
   Contribution.belongsTo(Fund, { foreignKey: 'fundId', as: 'fund' });
   Member.hasMany(Contribution, { foreignKey: 'memberId', as: 'contributions' });
   Expense.belongsTo(Fund, { foreignKey: 'fundId', as: 'fund' });
+  // projects and tasks
+  Project.belongsTo(User, { foreignKey: 'ownerId', as: 'owner' });
+  Project.hasMany(ProjectMember, { foreignKey: 'projectId', as: 'memberships' });
+  ProjectMember.belongsTo(Project, { foreignKey: 'projectId', as: 'project' });
+  ProjectMember.belongsTo(User, { foreignKey: 'userId', as: 'user' });
+  Project.hasMany(Task, { foreignKey: 'projectId', as: 'tasks' });
+  Task.belongsTo(Project, { foreignKey: 'projectId', as: 'project' });
+  Task.belongsTo(User, { foreignKey: 'assigneeId', as: 'assignee' });
+  Task.belongsTo(User, { foreignKey: 'createdBy', as: 'creator' });
+  Task.hasMany(TaskComment, { foreignKey: 'taskId', as: 'comments' });
+  TaskComment.belongsTo(Task, { foreignKey: 'taskId', as: 'task' });
+  TaskComment.belongsTo(User, { foreignKey: 'authorId', as: 'author' });
+  TaskComment.belongsToMany(User, {
+    through: CommentMention,
+    foreignKey: 'commentId',
+    otherKey: 'userId',
+    as: 'mentioned',
+  });
+  Task.hasMany(Attachment, { foreignKey: 'taskId', as: 'attachments' });
+  Attachment.belongsTo(Task, { foreignKey: 'taskId', as: 'task' });
+  Attachment.belongsTo(User, { foreignKey: 'uploadedBy', as: 'uploader' });
 }

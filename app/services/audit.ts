@@ -35,6 +35,8 @@ export interface AuditEntry {
   after?: Record<string, unknown> | null;
   /** Extra facts that are not field changes (e.g. roles granted). */
   changes?: FieldChanges;
+  /** The project the record belongs to, so the entry shows in that project's activity feed. */
+  projectId?: string | null;
 }
 
 /**
@@ -52,5 +54,6 @@ export async function record(entry: AuditEntry): Promise<AuditLog> {
     recordLabel: entry.recordLabel?.slice(0, 200) ?? null,
     changes: { ...diff(entry.before ?? null, entry.after ?? null), ...entry.changes },
     ip: ctx?.ip ?? null,
+    projectId: entry.projectId ?? null,
   });
 }
