@@ -1,8 +1,11 @@
 import { Router } from 'express';
+import { collaborationRoutes } from './collaboration.ts';
 import { financeRoutes } from './finance.ts';
 import { groupsRoutes } from './groups.ts';
 import { membersRoutes } from './members.ts';
+import { projectsRoutes } from './projects.ts';
 import { tenantRoutes } from './tenant.ts';
+import { workRoutes } from './work.ts';
 
 /** Everything a tenant's host serves, area by area. */
 export function tenantRouter(): Router {
@@ -11,5 +14,8 @@ export function tenantRouter(): Router {
   r.use(membersRoutes());
   r.use(groupsRoutes());
   r.use(financeRoutes());
+  r.use(projectsRoutes());
+  r.use(collaborationRoutes());
+  r.use(workRoutes());
   return r;
 }
