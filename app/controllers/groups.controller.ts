@@ -1,0 +1,187 @@
+import type { Request, Response } from 'express';
+import { NotFound, Unauthorized, ValidationError } from '../errors.ts';
+import { currentUser } from '../middleware/auth.ts';
+import { Group } from '../models/group.ts';
+import type { User } from '../models/user.ts';
+import * as policy from '../policies/group.policy.ts';
+import { groupTrend } from '../services/attendance.ts';
+import * as audit from '../services/audit.ts';
+import {
+  candidatesFor,
+  findGroup,
+  groupSnapshot,
+  memberName,
+  rosterOf,
+  saveGroup,
+  searchGroups,
+} from '../services/groups.ts';
+import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
+import type { Vocabulary } from '../services/vocabulary.ts';
+import {
+  groupFilterSchema,
+  groupFormValues,
+  groupSchema,
+  rosterSearchSchema,
+  WEEKDAYS,
+} from '../validators/group.validator.ts';
+import { fieldErrors } from '../validators/tenant.validator.ts';
+import { idParam } from '../validators/user.validator.ts';
+
+type Errors = Record<string, string>;
+
+// GET /groups: everyone's groups for those who view members, otherwise the groups one leads.
+export async function index(req: Request, res: Response): Promise<void> {
+  const filter = groupFilterSchema.parse(req.query);
+  const visible = await policy.visibleGroupIds(userOf(req));
+  const { groups, total, pages } = await searchGroups(filter, visible);
+  const pageUrl = (page: number) => `/groups?${new URLSearchParams({ q: filter.q, page: String(page) })}`;
+  const scoped = visible !== 'all';
+  res.render('groups/index', {
+    title: wordsOf(res).groups,
+    groups,
+    total,
+    pages,
+    values: filter,
+    pageUrl,
+    scoped,
+    weekdays: WEEKDAYS,
+  });
+}
+
+// GET /groups/:id: the roster, the member picker (?q=) and the attendance of recent meetings.
+export async function show(req: Request, res: Response): Promise<void> {
+  await renderShow(req, res, await loadGroup(req));
+}
+
+// GET /groups/new
+export function newGroup(_req: Request, res: Response): void {
+  renderForm(res, 200, { values: {}, errors: {} });
+}
+
+// POST /groups
+export async function create(req: Request, res: Response): Promise<void> {
+  const values = groupFormValues(req.body);
+  const parsed = groupSchema.safeParse(req.body ?? {});
+  if (!parsed.success) return renderForm(res, 422, { values, errors: fieldErrors(parsed.error) });
+  const group = await saveGroup(parsed.data).catch(fieldMessages);
+  if (!(group instanceof Group)) return renderForm(res, 422, { values, errors: group });
+  await audit.record({ action: 'group.created', ...recordOf(group), after: groupSnapshot(group) });
+  req.flash('success', `${group.name} was created. Add its leaders and members below.`);
+  res.redirect(`/groups/${group.id}`);
+}
+
+// GET /groups/:id/edit
+export async function edit(req: Request, res: Response): Promise<void> {
+  const group = await loadGroup(req);
+  const values = {
+    name: group.name,
+    description: group.description ?? '',
+    meetingDay: group.meetingDay === null ? '' : String(group.meetingDay),
+    meetingTime: group.meetingTime?.slice(0, 5) ?? '',
+  };
+  renderForm(res, 200, { group, values, errors: {} });
+}
+
+// POST /groups/:id
+export async function update(req: Request, res: Response): Promise<void> {
+  const group = await loadGroup(req);
+  const values = groupFormValues(req.body);
+  const parsed = groupSchema.safeParse(req.body ?? {});
+  if (!parsed.success) return renderForm(res, 422, { group, values, errors: fieldErrors(parsed.error) });
+  const before = groupSnapshot(group);
+  const saved = await saveGroup(parsed.data, group).catch(fieldMessages);
+  if (!(saved instanceof Group)) return renderForm(res, 422, { group, values, errors: saved });
+  const after = groupSnapshot(group);
+  if (Object.keys(audit.diff(before, after)).length)
+    await audit.record({ action: 'group.updated', ...recordOf(group), before, after });
+  req.flash('success', `${group.name} was saved.`);
+  res.redirect(`/groups/${group.id}`);
+}
+
+// POST /groups/:id/delete: its roster, meetings and their attendance go with it.
+export async function destroy(req: Request, res: Response): Promise<void> {
+  const group = await loadGroup(req);
+  const before = { ...groupSnapshot(group), people: (await rosterOf(group.id)).length };
+  await group.destroy();
+  await audit.record({ action: 'group.deleted', ...recordOf(group), before });
+  req.flash('success', `${group.name} was deleted.`);
+  res.redirect('/groups');
+}
+
+// Shared with the roster controllers in ./groups/ and the events controllers.
+
+/** The signed-in person (the route line has required one). */
+export function userOf(req: Request): User {
+  const user = currentUser(req);
+  if (!user) throw new Unauthorized();
+  return user;
+}
+
+export function wordsOf(res: Response): Vocabulary {
+  return res.locals.words as Vocabulary;
+}
+
+/** The group named by the URL; 404 when there is none or it is out of the person's reach. */
+export async function loadGroup(req: Request): Promise<Group> {
+  const group = await findGroup(idParam(req.params.id));
+  if (!group || !(await policy.canSeeGroup(userOf(req), group))) throw new NotFound();
+  return group;
+}
+
+/** The group's page; `errors` explain a roster change that was just refused. */
+export async function renderShow(
+  req: Request,
+  res: Response,
+  group: Group,
+  status = 200,
+  errors: Errors = {},
+): Promise<void> {
+  const user = userOf(req);
+  const manage = await policy.canManageRoster(user, group);
+  const q = rosterSearchSchema.parse({ q: req.query.q ?? req.body?.q }).q;
+  const [roster, candidates, trend, timeZone] = await Promise.all([
+    rosterOf(group.id),
+    manage && q ? candidatesFor(group.id, q) : Promise.resolve([]),
+    groupTrend(group.id),
+    tenantTimeZone(),
+  ]);
+  const when = (d: Date) => formatDateTime(d, timeZone);
+  res.status(status).render('groups/show', {
+    title: group.name,
+    group,
+    roster,
+    candidates,
+    trend,
+    q,
+    manage,
+    errors,
+    when,
+    memberName,
+    weekdays: WEEKDAYS,
+  });
+}
+
+/** What the audit log says about `group`. */
+export function recordOf(group: Group) {
+  return { recordType: 'group', recordId: group.id, recordLabel: group.name };
+}
+
+function renderForm(
+  res: Response,
+  status: number,
+  locals: { group?: Group; values: Record<string, string>; errors: Errors },
+): void {
+  const words = wordsOf(res);
+  const title = locals.group ? `Edit ${locals.group.name}` : `New ${words.group.toLowerCase()}`;
+  const days = [
+    { value: '', label: 'No regular day' },
+    ...WEEKDAYS.map((label, value) => ({ value, label })),
+  ];
+  res.status(status).render(locals.group ? 'groups/edit' : 'groups/new', { title, days, ...locals });
+}
+
+/** A refusal with field messages becomes those messages; any other error goes on to the error handler. */
+function fieldMessages(err: unknown): Errors {
+  if (err instanceof ValidationError) return err.fields;
+  throw err;
+}

@@ -1,0 +1,80 @@
+import type { Request, Response } from 'express';
+import { UniqueConstraintError } from 'sequelize';
+import { NotFound } from '../../errors.ts';
+import { GroupMember } from '../../models/group-member.ts';
+import { Member } from '../../models/member.ts';
+import type { User } from '../../models/user.ts';
+import * as policy from '../../policies/group.policy.ts';
+import * as audit from '../../services/audit.ts';
+import { memberName, placeIn, placeMember } from '../../services/groups.ts';
+import { rosterAddSchema } from '../../validators/group.validator.ts';
+import { fieldErrors } from '../../validators/tenant.validator.ts';
+import { idParam } from '../../validators/user.validator.ts';
+import { loadGroup, recordOf, renderShow, userOf } from '../groups.controller.ts';
+
+/** A person's place on a group's roster: added with a role, or removed. */
+
+// POST /groups/:id/members
+export async function create(req: Request, res: Response): Promise<void> {
+  const group = await loadGroup(req);
+  await policy.authorizeRoster(userOf(req), group);
+  const parsed = rosterAddSchema.safeParse(req.body ?? {});
+  if (!parsed.success) return renderShow(req, res, group, 422, fieldErrors(parsed.error));
+  const member = await Member.findByPk(parsed.data.memberId);
+  if (!member) return renderShow(req, res, group, 422, { memberId: 'That person is no longer on record.' });
+  const name = memberName(member);
+  const taken = { memberId: `${name} is already in ${group.name}.` };
+  if (await placeIn(group.id, member.id)) return renderShow(req, res, group, 422, taken);
+  const { role } = parsed.data;
+  const added = await GroupMember.create({ groupId: group.id, memberId: member.id, role }).catch(unlessTaken);
+  if (!added) return renderShow(req, res, group, 422, taken);
+  await audit.record({
+    action: 'group.member_added',
+    ...recordOf(group),
+    after: placeOf(name, member.id, role),
+  });
+  req.flash('success', `${name} was added${role === 'leader' ? ' as a leader' : ''}.`);
+  const q = typeof req.body?.q === 'string' ? req.body.q : '';
+  res.redirect(`/groups/${group.id}${q ? `?${new URLSearchParams({ q })}` : ''}`);
+}
+
+// POST /groups/:id/members/:memberId/delete
+export async function destroy(req: Request, res: Response): Promise<void> {
+  const group = await loadGroup(req);
+  const user = userOf(req);
+  await policy.authorizeRoster(user, group);
+  const place = await loadPlace(group.id, req.params.memberId);
+  const name = memberName(placeMember(place));
+  await place.destroy();
+  await audit.record({
+    action: 'group.member_removed',
+    ...recordOf(group),
+    before: placeOf(name, place.memberId, place.role),
+  });
+  req.flash('success', `${name} was removed from ${group.name}.`);
+  res.redirect(await pageAfterChange(user, group.id));
+}
+
+// Shared with ./roles.controller.ts.
+
+/** The group's roster entry for the person in the URL; 404 when they are not in the group. */
+export async function loadPlace(groupId: string, memberId: unknown): Promise<GroupMember> {
+  const place = await placeIn(groupId, idParam(memberId));
+  if (!place) throw new NotFound();
+  return place;
+}
+
+/** The audit snapshot of a roster entry. */
+export function placeOf(name: string, memberId: string, role: string): Record<string, unknown> {
+  return { member: name, memberId: String(memberId), role };
+}
+
+/** The group's page, or the group list when the change took the person's own access away. */
+export async function pageAfterChange(user: User, groupId: string): Promise<string> {
+  return (await policy.canSeeGroup(user, { id: groupId })) ? `/groups/${groupId}` : '/groups';
+}
+
+function unlessTaken(err: unknown): null {
+  if (err instanceof UniqueConstraintError) return null;
+  throw err;
+}

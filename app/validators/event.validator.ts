@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { blankIfMissing, ID_RE, idListField, timeField } from './group.validator.ts';
+import { lineField } from './user.validator.ts';
+
+export const EVENT_KINDS = ['service', 'group_meeting'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** "YYYY-MM-DD" of a day that exists on the calendar. */
+export const dateField = z
+  .string({ message: 'must be a date' })
+  .trim()
+  .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'must be a date such as 2026-12-06')
+  .refine((v) => {
+    const [y, m, d] = v.split('-').map(Number);
+    const day = new Date(Date.UTC(y, m - 1, d));
+    return y >= 1900 && y <= 2200 && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+  }, 'must be a date such as 2026-12-06');
+
+const countField = z
+  .string({ message: 'must be a whole number' })
+  .trim()
+  .transform((v) => v || '0')
+  .refine((v) => /^[0-9]{1,6}$/.test(v), 'must be a whole number from 0 to 999999')
+  .transform(Number);
+
+export const eventSchema = z
+  .object({
+    title: blankIfMissing(lineField(160, 1)),
+    kind: z.enum(EVENT_KINDS, { message: 'must be a service or a group meeting' }),
+    groupId: z
+      .string({ message: 'choose a group' })
+      .trim()
+      .refine((v) => v === '' || ID_RE.test(v), 'choose a group')
+      .transform((v) => v || null)
+      .optional()
+      .transform((v) => v ?? null),
+    date: blankIfMissing(dateField),
+    time: blankIfMissing(timeField),
+    visitorCount: countField.optional().transform((v) => v ?? 0),
+  })
+  .superRefine((v, ctx) => {
+    if (v.kind === 'group_meeting' && !v.groupId)
+      ctx.addIssue({ code: 'custom', path: ['groupId'], message: 'is required for a group meeting' });
+  })
+  // A service belongs to everyone, not to one group.
+  .transform((v) => ({ ...v, groupId: v.kind === 'service' ? null : v.groupId }));
+
+export type EventInput = z.output<typeof eventSchema>;
+
+/** The event form as typed, to show again. */
+export function eventFormValues(body: unknown): Record<string, string> {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return {
+    title: text(b.title),
+    kind: text(b.kind),
+    groupId: text(b.groupId),
+    date: text(b.date),
+    time: text(b.time),
+    visitorCount: text(b.visitorCount),
+  };
+}
+
+export const EVENT_WHEN = ['upcoming', 'past'] as const;
+
+/** The event list's query string; nonsense falls back to the default. */
+export const eventFilterSchema = z.object({
+  when: z.enum(EVENT_WHEN).catch('upcoming'),
+  group: z.string().regex(ID_RE).catch(''),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+});
+
+export type EventFilter = z.output<typeof eventFilterSchema>;
+
+/**
+ * POST /events/:id/attendance: who is ticked among the people the form showed. Without `shown`
+ * the ticked people replace everyone recorded so far.
+ */
+export const attendanceSchema = z.object({
+  present: idListField(5000, 'contains someone who is not on the list'),
+  shown: z.union([z.undefined(), idListField(5000, 'contains someone who is not on the list')]),
+  visitorCount: countField.optional().transform((v) => v ?? 0),
+});
+
+export type AttendanceInput = z.output<typeof attendanceSchema>;

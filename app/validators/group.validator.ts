@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { idList, lineField, textField } from './user.validator.ts';
+
+/** The digits `idParam` accepts: a positive number that fits a BIGINT. */
+export const ID_RE = /^[1-9][0-9]{0,17}$/;
+
+export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+export const GROUP_ROLES = ['leader', 'member'] as const;
+export type GroupRole = (typeof GROUP_ROLES)[number];
+
+const TIME_RE = /^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$/;
+
+/** "HH:MM" (the seconds a browser may add are dropped). */
+export const timeField = z
+  .string({ message: 'must be a time' })
+  .trim()
+  .regex(TIME_RE, 'must be a time such as 19:30')
+  .transform((v) => v.slice(0, 5));
+
+/** A form field left out of the post reads as left empty, so it gets the same message. */
+export function blankIfMissing<S extends z.ZodType>(schema: S) {
+  return z.preprocess((v) => v ?? '', schema);
+}
+
+export const groupSchema = z.object({
+  name: blankIfMissing(lineField(120, 1)),
+  description: blankIfMissing(textField(2000).transform((v) => v || null)),
+  meetingDay: blankIfMissing(
+    z
+      .string({ message: 'must be a day of the week' })
+      .trim()
+      .refine((v) => v === '' || /^[0-6]$/.test(v), 'must be a day of the week')
+      .transform((v) => (v === '' ? null : Number(v))),
+  ),
+  meetingTime: blankIfMissing(
+    z.union([z.literal('').transform(() => null), timeField], { message: 'must be a time such as 19:30' }),
+  ),
+});
+
+export type GroupInput = z.output<typeof groupSchema>;
+
+/** The group form as typed, to show again. */
+export function groupFormValues(body: unknown): Record<string, string> {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return {
+    name: text(b.name),
+    description: text(b.description),
+    meetingDay: text(b.meetingDay),
+    meetingTime: text(b.meetingTime),
+  };
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const searchText = z
+  .string()
+  .trim()
+  .max(100)
+  .refine((v) => !CONTROL.test(v))
+  .catch('');
+
+/** The group list's query string; nonsense falls back to the default. */
+export const groupFilterSchema = z.object({
+  q: searchText,
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+});
+
+export type GroupFilter = z.output<typeof groupFilterSchema>;
+
+/** The member picker's query string on a group's page. */
+export const rosterSearchSchema = z.object({ q: searchText });
+
+export const roleField = z.enum(GROUP_ROLES, { message: 'must be leader or member' });
+
+/** POST /groups/:id/members */
+export const rosterAddSchema = z.object({
+  memberId: z.string({ message: 'choose a person' }).regex(ID_RE, 'choose a person'),
+  role: z.preprocess((v) => v || 'member', roleField),
+});
+
+/** POST /groups/:id/members/:memberId/role */
+export const rosterRoleSchema = z.object({ role: roleField });
+
+/** Ids ticked in a list, each a possible record id. */
+export const idListField = (max: number, message: string) =>
+  z.preprocess(
+    idList,
+    z
+      .array(z.string().regex(ID_RE, message))
+      .max(max, `has more than ${max} entries`)
+      .transform((ids) => [...new Set(ids)]),
+  );
