@@ -6,12 +6,18 @@ import {
   type SettingKey,
   settingsFormValues,
   settingsSchema,
+  TIME_ZONE_NAMES,
 } from '../validators/setting.validator.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
 
 // GET /settings/edit
 export async function edit(_req: Request, res: Response): Promise<void> {
-  res.render('settings/edit', { title: 'Settings', values: await editable(), errors: {} });
+  res.render('settings/edit', {
+    title: 'Settings',
+    values: await editable(),
+    errors: {},
+    timeZones: TIME_ZONE_NAMES,
+  });
 }
 
 // POST /settings
@@ -20,9 +26,12 @@ export async function update(req: Request, res: Response): Promise<void> {
   const parsed = settingsSchema.safeParse(req.body ?? {});
   if (!parsed.success) {
     const values = { ...before, ...settingsFormValues(req.body) };
-    return res
-      .status(422)
-      .render('settings/edit', { title: 'Settings', values, errors: fieldErrors(parsed.error) });
+    return res.status(422).render('settings/edit', {
+      title: 'Settings',
+      values,
+      errors: fieldErrors(parsed.error),
+      timeZones: TIME_ZONE_NAMES,
+    });
   }
   const after = Object.fromEntries(SETTING_KEYS.map((k) => [k, parsed.data[k] ?? before[k]]));
   await Setting.bulkCreate(

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { lineField, textField } from './user.validator.ts';
 
+/** The time zones this runtime knows, for the tenant's dates and times (e.g. "Africa/Nairobi"). */
+export const TIME_ZONE_NAMES: readonly string[] = [
+  'UTC',
+  ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC'),
+];
+const TIME_ZONES = new Set(TIME_ZONE_NAMES);
+
 /**
  * The tenant's editable texts (keys of the `settings` table); they feed the tenant's public page.
  * Long texts stop at 2,000 characters, which is plenty for a page section.
@@ -20,6 +27,11 @@ export const settingsSchema = z
       .toLowerCase()
       .max(254, 'is too long')
       .refine((v) => v === '' || z.email().safeParse(v).success, 'must be an e-mail address'),
+    time_zone: z
+      .string({ error: 'must be text' })
+      .trim()
+      .max(64, 'is too long')
+      .refine((v) => v === '' || TIME_ZONES.has(v), 'must be one of the listed time zones'),
   })
   // A key the form did not send keeps its stored value.
   .partial();

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
 import { AuditLog, Setting, type Tenant } from '../../app/models/index.ts';
+import { tenantTimeZone } from '../../app/services/local-time.ts';
 import { withTenant } from '../../app/tenancy/context.ts';
 import { createUser, csrfToken, postForm, signedIn } from '../support/auth.ts';
 import { createTenant, hostOf, http } from '../support/factories.ts';
@@ -97,6 +98,31 @@ describe('settings (/settings)', function () {
     }
     const stored = await inTenant(tenant, () => Setting.all());
     expect(stored.about).to.equal(FULL.about);
+  });
+
+  it('saves a known time zone, which events and tasks then use, and refuses an unknown one', async () => {
+    const ok = await postForm(
+      admin,
+      host,
+      '/settings',
+      { ...FULL, time_zone: 'Africa/Nairobi' },
+      '/settings/edit',
+    );
+    expect(ok.status).to.equal(302);
+    expect(await inTenant(tenant, () => tenantTimeZone())).to.equal('Africa/Nairobi');
+    const page = await admin.get('/settings/edit').set('Host', host).expect(200);
+    expect(page.text).to.match(/<option value="Africa\/Nairobi" selected>/);
+
+    const bad = await postForm(
+      admin,
+      host,
+      '/settings',
+      { ...FULL, time_zone: 'Mars/Olympus' },
+      '/settings/edit',
+    );
+    expect(bad.status).to.equal(422);
+    expect(bad.text).to.include('must be one of the listed time zones');
+    expect(await inTenant(tenant, () => tenantTimeZone())).to.equal('Africa/Nairobi');
   });
 
   it('stores HTML and unicode as text and shows it escaped on the home page', async () => {

@@ -58,7 +58,9 @@ describe('file storage per tenant', () => {
       expect(thrown, k).to.be.instanceOf(Error);
     }
     await withTenant(tenantB, () => store.remove(key)).catch(() => {});
-    expect((await withTenant(tenantA, () => store.open(key))).size).to.equal(6);
+    const { stream, size } = await withTenant(tenantA, () => store.open(key));
+    expect(size).to.equal(6);
+    expect(await read(stream)).to.equal('secret');
   });
 
   it('needs a tenant to store anything', async () => {
