@@ -30,3 +30,17 @@ export class Fund extends Model<InferAttributes<Fund>, InferCreationAttributes<F
     );
   }
 }
+
+/** The funds a new tenant starts with, by kind; they can be renamed or deactivated later. */
+export const DEFAULT_FUNDS: Record<'church' | 'company', { name: string; description: string }[]> = {
+  church: [
+    { name: 'Tithe', description: 'Regular tithes' },
+    { name: 'Offering', description: 'General offerings' },
+    { name: 'Building', description: 'Building and maintenance' },
+  ],
+  company: [
+    { name: 'Sales', description: 'Income from sales' },
+    { name: 'Services', description: 'Income from services' },
+    { name: 'General', description: 'Everything else' },
+  ],
+};

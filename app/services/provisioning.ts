@@ -4,7 +4,8 @@ import { tenantBundle } from '../db/ddl-bundle.ts';
 import { MIGRATION_TABLE, migrationTableSql } from '../db/migrator.ts';
 import { Conflict, NotFound, ValidationError } from '../errors.ts';
 import { log } from '../logger.ts';
-import { Domain, Plan, Role, Setting, Tenant, User, UserRole } from '../models/index.ts';
+import { DEFAULT_FUNDS } from '../models/fund.ts';
+import { Domain, Fund, Plan, Role, Setting, Tenant, User, UserRole } from '../models/index.ts';
 import { DEFAULT_ROLES } from '../models/role.ts';
 import { defaultSettings } from '../models/setting.ts';
 import { withTenant } from '../tenancy/context.ts';
@@ -99,6 +100,7 @@ export async function provisionTenant(
         const roles = await Role.bulkCreate(DEFAULT_ROLES[data.kind]);
         const settings = defaultSettings(data.name, data.kind);
         await Setting.bulkCreate(Object.entries(settings).map(([key, value]) => ({ key, value })));
+        await Fund.bulkCreate(DEFAULT_FUNDS[data.kind]);
         const passwordHash = await hashing;
         const admin = await User.create({
           email: data.adminEmail,

@@ -1,0 +1,42 @@
+import type { Request, Response } from 'express';
+import { NotFound } from '../../errors.ts';
+import { formatCents, sumCents } from '../../services/money.ts';
+import { giversOf, statementFor } from '../../services/statements.ts';
+import { idParam, thisYear, yearParam } from '../../validators/finance.validator.ts';
+
+// GET /finance/statements?year=YYYY: who gave that year, those without an e-mail address first.
+export async function index(req: Request, res: Response): Promise<void> {
+  const year = yearParam(req.query.year);
+  const givers = await giversOf(year);
+  const current = thisYear();
+  res.render('finance/statements/index', {
+    title: `Giving statements ${year}`,
+    year,
+    years: Array.from({ length: 10 }, (_, i) => current - i),
+    withoutEmail: givers.filter((g) => !g.email),
+    withEmail: givers.filter((g) => g.email),
+    totalCents: sumCents(givers.map((g) => g.totalCents)),
+    formatCents,
+  });
+}
+
+// GET /finance/statements/:memberId?year=YYYY: one printable statement.
+export async function show(req: Request, res: Response): Promise<void> {
+  const statement = await loadStatement(req);
+  const name = `${statement.member.firstName} ${statement.member.lastName}`;
+  res.render('finance/statements/show', {
+    title: `${statement.year} statement: ${name}`,
+    statement,
+    formatCents,
+  });
+}
+
+/** The statement of the member named by the URL for ?year=; 404 when this tenant has no such member. */
+export async function loadStatement(req: Request) {
+  const statement = await statementFor(
+    idParam(req.params.memberId),
+    yearParam(req.query.year ?? req.body?.year),
+  );
+  if (!statement) throw new NotFound();
+  return statement;
+}

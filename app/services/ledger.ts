@@ -1,0 +1,238 @@
+import { literal, Op, QueryTypes, type WhereOptions } from 'sequelize';
+import { db } from '../db/database.ts';
+import { Contribution, Expense, Fund, Member } from '../models/index.ts';
+import type { ContributionFilter, ExpenseFilter } from '../validators/finance.validator.ts';
+
+/**
+ * The finance ledger: contributions (money in) and expenses (money out). Entries are corrected by
+ * editing (audited) or reversed by a negative entry that names the original in its note; nothing is
+ * deleted. Reversal entries, and entries that were reversed, are locked.
+ */
+
+export const ENTRIES_PER_PAGE = 50;
+
+export type LedgerKind = 'contribution' | 'expense';
+
+/** The note of the entry that reverses entry `id`, with the reason when one was given. */
+export function reversalNote(kind: LedgerKind, id: string, reason: string | null): string {
+  return `Reversal of ${kind} #${id}${reason ? `: ${reason}` : ''}`.slice(0, 300);
+}
+
+const REVERSAL_RE = /^Reversal of (?:contribution|expense) #(\d+)/;
+
+/** The id of the entry a reversal entry reverses, or null for an ordinary entry. */
+export function reversedId(entry: { amountCents: string; note: string | null }): string | null {
+  if (BigInt(entry.amountCents) >= 0n) return null;
+  return REVERSAL_RE.exec(entry.note ?? '')?.[1] ?? null;
+}
+
+/** The ids among `ids` that a later negative entry reverses. */
+export async function reversedAmong(kind: LedgerKind, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const table = kind === 'contribution' ? 'contributions' : 'expenses';
+  const rows = await db().query<{ id: string }>(
+    `SELECT substring(note from '^Reversal of ${kind} #([0-9]+)') AS id
+       FROM ${table}
+      WHERE amount_cents < 0 AND substring(note from '^Reversal of ${kind} #([0-9]+)') = ANY($1::text[])`,
+    { bind: [ids.map(String)], type: QueryTypes.SELECT },
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Why an entry can no longer be edited or reversed; null when it can. */
+export async function lockReason(
+  kind: LedgerKind,
+  entry: { id: string; amountCents: string; note: string | null },
+): Promise<string | null> {
+  const original = reversedId(entry);
+  if (original) return `This entry reverses ${kind} #${original}, so it cannot be changed.`;
+  if ((await reversedAmong(kind, [String(entry.id)])).size)
+    return `This ${kind} was reversed, so it cannot be changed. Record a new entry instead.`;
+  return null;
+}
+
+/** The fields of an entry as the audit log keeps them. */
+export function snapshot(entry: Contribution | Expense): Record<string, unknown> {
+  const { member: _m, fund: _f, ...fields } = entry.get({ plain: true }) as Record<string, unknown>;
+  return fields;
+}
+
+function period(column: string, from: string, to: string): WhereOptions {
+  const range: Record<symbol, string> = {};
+  if (from) range[Op.gte] = from;
+  if (to) range[Op.lte] = to;
+  return Object.getOwnPropertySymbols(range).length ? { [column]: range } : {};
+}
+
+function contributionWhere(f: ContributionFilter): WhereOptions<Contribution> {
+  return {
+    ...period('receivedOn', f.from, f.to),
+    ...(f.fundId ? { fundId: f.fundId } : {}),
+    ...(f.memberId ? { memberId: f.memberId } : {}),
+    ...(f.method ? { method: f.method } : {}),
+  };
+}
+
+function expenseWhere(f: ExpenseFilter): WhereOptions<Expense> {
+  return {
+    ...period('spentOn', f.from, f.to),
+    ...(f.fundId ? { fundId: f.fundId } : {}),
+    ...(f.category ? { category: f.category } : {}),
+  };
+}
+
+export interface Page<T> {
+  entries: T[];
+  count: number;
+  /** The exact sum of the whole filtered set, in cents, not just this page. */
+  totalCents: string;
+  pages: number;
+}
+
+async function totalsOf(
+  model: typeof Contribution | typeof Expense,
+  where: WhereOptions,
+): Promise<{ count: number; totalCents: string }> {
+  const row = (await (model as typeof Contribution).findOne({
+    attributes: [
+      [literal('COUNT(*)'), 'count'],
+      [literal('COALESCE(SUM(amount_cents), 0)::bigint'), 'total'],
+    ],
+    where,
+    raw: true,
+  })) as unknown as { count: string; total: string } | null;
+  return { count: Number(row?.count ?? 0), totalCents: String(row?.total ?? '0') };
+}
+
+const newestFirst = (column: string): [string, string][] => [
+  [column, 'DESC'],
+  ['id', 'DESC'],
+];
+
+export async function searchContributions(f: ContributionFilter): Promise<Page<Contribution>> {
+  const where = contributionWhere(f);
+  const { count, totalCents } = await totalsOf(Contribution, where);
+  const entries = await Contribution.findAll({
+    where,
+    include: [
+      { association: 'member', attributes: ['id', 'firstName', 'lastName'] },
+      { association: 'fund', attributes: ['id', 'name'] },
+    ],
+    order: newestFirst('receivedOn'),
+    limit: ENTRIES_PER_PAGE,
+    offset: (f.page - 1) * ENTRIES_PER_PAGE,
+  });
+  return { entries, count, totalCents, pages: Math.max(1, Math.ceil(count / ENTRIES_PER_PAGE)) };
+}
+
+export async function searchExpenses(f: ExpenseFilter): Promise<Page<Expense>> {
+  const where = expenseWhere(f);
+  const { count, totalCents } = await totalsOf(Expense, where);
+  const entries = await Expense.findAll({
+    where,
+    include: [{ association: 'fund', attributes: ['id', 'name'] }],
+    order: newestFirst('spentOn'),
+    limit: ENTRIES_PER_PAGE,
+    offset: (f.page - 1) * ENTRIES_PER_PAGE,
+  });
+  return { entries, count, totalCents, pages: Math.max(1, Math.ceil(count / ENTRIES_PER_PAGE)) };
+}
+
+export function findContribution(id: string): Promise<Contribution | null> {
+  return Contribution.findByPk(id, { include: ['member', 'fund'] });
+}
+
+export function findExpense(id: string): Promise<Expense | null> {
+  return Expense.findByPk(id, { include: ['fund'] });
+}
+
+/** Funds to choose from: the active ones, and `keepId` (the entry's current fund) even when inactive. */
+export function fundChoices(keepId?: string | null): Promise<Fund[]> {
+  return Fund.findAll({
+    where: keepId ? { [Op.or]: [{ active: true }, { id: keepId }] } : { active: true },
+    order: [['name', 'ASC']],
+  });
+}
+
+/** Every fund, for filters (entries of an inactive fund can still be looked up). */
+export function allFunds(): Promise<Fund[]> {
+  return Fund.findAll({ order: [['name', 'ASC']] });
+}
+
+/** The directory for a picker: id and name, by last name. */
+export function memberChoices(): Promise<Member[]> {
+  return Member.findAll({
+    attributes: ['id', 'firstName', 'lastName', 'email'],
+    order: [
+      ['lastName', 'ASC'],
+      ['firstName', 'ASC'],
+      ['id', 'ASC'],
+    ],
+  });
+}
+
+export function memberName(m: { firstName: string; lastName: string } | null | undefined): string {
+  return m ? `${m.firstName} ${m.lastName}`.trim() : '';
+}
+
+/** The expense categories used so far, for suggestions and the filter. */
+export async function expenseCategories(): Promise<string[]> {
+  const rows = await Expense.findAll({
+    attributes: [[literal('DISTINCT category'), 'category']],
+    order: [[literal('category'), 'ASC']],
+    raw: true,
+  });
+  return rows.map((r) => r.category);
+}
+
+export class EntryLocked extends Error {}
+
+/**
+ * Records the negative entry that cancels entry `id`, on the same date so every period's totals
+ * (and a giving statement) leave the original out, in one transaction that locks the original so
+ * two clicks cannot reverse it twice. Throws EntryLocked when it is already reversed or is
+ * itself a reversal; returns null when there is no such entry.
+ */
+export async function reverse<K extends LedgerKind>(
+  kind: K,
+  id: string,
+  reason: string | null,
+  userId: string | null,
+): Promise<{ original: Contribution | Expense; reversal: Contribution | Expense } | null> {
+  return db().transaction(async () => {
+    const original =
+      kind === 'contribution'
+        ? await Contribution.findByPk(id, { lock: true })
+        : await Expense.findByPk(id, { lock: true });
+    if (!original) return null;
+    const locked = await lockReason(kind, original);
+    if (locked) throw new EntryLocked(locked);
+    const note = reversalNote(kind, String(original.id), reason);
+    const amountCents = (-BigInt(original.amountCents)).toString();
+    const reversal =
+      original instanceof Contribution
+        ? await Contribution.create({
+            memberId: original.memberId,
+            fundId: original.fundId,
+            amountCents,
+            receivedOn: original.receivedOn,
+            method: original.method,
+            reference: original.reference,
+            note,
+            createdBy: userId,
+          })
+        : await Expense.create({
+            category: original.category,
+            fundId: original.fundId,
+            amountCents,
+            spentOn: original.spentOn,
+            payee: original.payee,
+            note,
+            receiptKey: null,
+            receiptName: null,
+            receiptType: null,
+            createdBy: userId,
+          });
+    return { original, reversal };
+  });
+}
