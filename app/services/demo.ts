@@ -1,9 +1,19 @@
 import { config } from '../../config/index.ts';
-import { Role, Tenant, User, UserRole } from '../models/index.ts';
+import { db } from '../db/database.ts';
+import { log } from '../logger.ts';
+import { Member, Role, Tenant, User, UserRole } from '../models/index.ts';
 import type { TenantKind } from '../models/tenant.ts';
-import { withTenant } from '../tenancy/context.ts';
+import { requireTenant, withTenant } from '../tenancy/context.ts';
+import { planChurch } from './demo/church.ts';
+import { planCompany } from './demo/company.ts';
+import type { DemoCounts } from './demo/insert.ts';
+import { insertPlan } from './demo/plan.ts';
+import { seedOf } from './demo/random.ts';
+import { localParts, tenantTimeZone } from './local-time.ts';
 import { hashPassword } from './passwords.ts';
 import { provisionTenant } from './provisioning.ts';
+
+export type { DemoCounts } from './demo/insert.ts';
 
 export interface DemoAccount {
   tenant: string;
@@ -19,6 +29,8 @@ interface DemoTenant {
   kind: TenantKind;
   /** One person per permission level, 0 to 5. */
   people: { email: string; name: string; role: string }[];
+  /** The plain member (level 5) who leads a group, so a leader's pages can be tried. */
+  groupLeader: string;
 }
 
 const DEMO: DemoTenant[] = [
@@ -34,6 +46,7 @@ const DEMO: DemoTenant[] = [
       { email: 'staff@grace.test', name: 'Joseph Njoroge', role: 'Staff' },
       { email: 'member@grace.test', name: 'Mary Wanjiru', role: 'Member' },
     ],
+    groupLeader: 'member@grace.test',
   },
   {
     slug: 'acme',
@@ -47,6 +60,7 @@ const DEMO: DemoTenant[] = [
       { email: 'manager@acme.test', name: 'Elena Rossi', role: 'Manager' },
       { email: 'member@acme.test', name: 'Femi Lawal', role: 'Member' },
     ],
+    groupLeader: 'member@acme.test',
   },
 ];
 
@@ -55,11 +69,49 @@ export function tenantUrl(slug: string): string {
   return `${config.PUBLIC_SCHEME}://${slug}.${config.BASE_DOMAIN}${port}`;
 }
 
+export interface DemoDataOptions {
+  /** 1 (the default) is the full demo; a fraction makes a smaller one with a shorter history. */
+  scale?: number;
+  /** The moment the history ends; the data is the same for the same day. */
+  now?: Date;
+}
+
+/**
+ * Fills the current tenant with a believable directory, groups, a year of attendance and of money,
+ * in one transaction and with multi-row inserts. A tenant that already has people is left alone
+ * (so running the demo twice adds nothing); then the answer is null.
+ */
+export async function fillDemoData(kind: TenantKind, opts: DemoDataOptions = {}): Promise<DemoCounts | null> {
+  const tenant = requireTenant();
+  const demo = DEMO.find((d) => d.kind === kind) ?? DEMO[0];
+  const sequelize = db();
+  return sequelize.transaction(async () => {
+    // Two demo runs at once queue here; the second then finds the people of the first.
+    await sequelize.query('SELECT pg_advisory_xact_lock(hashtext($1))', {
+      bind: [`steward:demo:${tenant.schema}`],
+    });
+    if ((await Member.count()) > 0) return null;
+    const timeZone = await tenantTimeZone();
+    const now = opts.now ?? new Date();
+    const options = {
+      today: localParts(now, timeZone).date,
+      now,
+      timeZone,
+      scale: Math.min(1, Math.max(0.01, opts.scale ?? 1)),
+      seed: seedOf(demo.slug),
+      staff: demo.people,
+      groupLeaderEmail: demo.groupLeader,
+    };
+    return insertPlan(kind === 'church' ? planChurch(options) : planCompany(options));
+  });
+}
+
 /**
  * Creates the demo church `grace` and company `acme`, each with one user per permission level,
- * all with DEMO_PASSWORD. Tenants that already exist are left as they are.
+ * all with DEMO_PASSWORD, and fills each with demo data. Tenants that already exist are left as
+ * they are, and data is only added to a demo tenant that has no people yet.
  */
-export async function createDemo(): Promise<DemoAccount[]> {
+export async function createDemo(opts: DemoDataOptions = {}): Promise<DemoAccount[]> {
   const passwordHash = await hashPassword(config.DEMO_PASSWORD);
   const accounts: DemoAccount[] = [];
   for (const demo of DEMO) {
@@ -99,6 +151,9 @@ export async function createDemo(): Promise<DemoAccount[]> {
     const tenant = await Tenant.findOne({ where: { slug: demo.slug } });
     if (!tenant) continue;
     await withTenant(tenant.toRef(), async () => {
+      const started = Date.now();
+      const counts = await fillDemoData(demo.kind, opts);
+      if (counts) log().info({ tenant: demo.slug, ms: Date.now() - started, ...counts }, 'demo data created');
       const roles = await Role.findAll();
       for (const p of demo.people) {
         const level = roles.find((r) => r.name === p.role)?.permissionLevel ?? 5;
