@@ -3,6 +3,7 @@ import { createApp } from './app/app.ts';
 import { boot } from './app/boot.ts';
 import { printDemo } from './app/cli.ts';
 import { migrateAll } from './app/db/migrator.ts';
+import { startScheduler } from './app/jobs/scheduler.ts';
 import { rootLogger } from './app/logger.ts';
 import { Tenant } from './app/models/index.ts';
 import { createDemo, tenantUrl } from './app/services/demo.ts';
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.PORT, config.BIND_HOST, () => resolve(s));
   });
+  // `npm start` is web and clock in one process; with a clock process, set CLOCK_IN_WEB=false.
+  const scheduler = config.CLOCK_IN_WEB ? startScheduler() : null;
   const port = config.PORT;
   const tenants = await Tenant.findAll({ order: [['id', 'ASC']], limit: 5 });
   process.stdout.write(`\nSteward is running: http://${config.BASE_DOMAIN}:${port}\n`);
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     rootLogger.info({ signal }, 'shutting down');
+    await scheduler?.stop();
     server.close();
     server.closeAllConnections();
     await booted.shutdown().catch((err) => rootLogger.error({ err }, 'shutdown failed'));

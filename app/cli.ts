@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { type Booted, boot } from './boot.ts';
 import { migrateAll, type TenantMigrationResult } from './db/migrator.ts';
 import { HttpError, ValidationError } from './errors.ts';
+import { jobList, jobRun } from './jobs/commands.ts';
 import { Domain, Tenant } from './models/index.ts';
 import { createDemo } from './services/demo.ts';
 import { createPlatformAdmin } from './services/platform-admins.ts';
@@ -39,7 +40,14 @@ Commands:
   migrate
       Migrates the public schema, then every tenant schema.
   demo
-      Creates the demo church "grace" and company "acme" with one user per permission level.
+      Creates the demo church "grace" and company "acme" with one user per permission level,
+      and fills each with a year of people, groups, attendance and money (once: a tenant that
+      already has people is left alone).
+  job:run <name> [--date YYYY-MM-DD]
+      Runs a scheduled job now (credit-billing, trial-expiry), under its lock like the clock.
+      --date runs it for that billing day instead of today.
+  job:list
+      Lists the scheduled jobs with their schedule and last run.
 
 Options:
   -h, --help    Show this help.`;
@@ -235,6 +243,8 @@ const COMMANDS: Record<string, Command> = {
   'tenant:delete': tenantDelete,
   migrate,
   demo,
+  'job:run': jobRun,
+  'job:list': jobList,
 };
 
 /** Runs one CLI command and returns its exit code. `booted` lets tests reuse their database. */

@@ -1,11 +1,22 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 
 /** The project root, so a build in dist/ still finds views/, public/ and migrations/. */
 export const ROOT = path
   .resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
   .replace(/[/\\]dist$/, '');
+
+/** True for a time zone name the runtime knows (Intl throws a RangeError for others). */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -77,9 +88,31 @@ const schema = z.object({
     .min(1000)
     .default(15 * 60_000),
   DEMO_PASSWORD: z.string().min(10).default('steward-demo-2026'),
+  /** The time zone of the billing day and of the job schedules (an IANA name such as Europe/London). */
+  BILLING_TIMEZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as UTC or America/New_York')
+    .default('UTC'),
+  /** When the daily credit charge runs (a cron expression, in BILLING_TIMEZONE). */
+  BILLING_CRON: z
+    .string()
+    .refine((v) => validateCron(v), 'must be a cron expression such as "0 0 * * *"')
+    .default('0 0 * * *'),
+  /** Days a tenant may stay past due before it is suspended. */
+  PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(7),
+  /** How many days before its trial ends a tenant's super admins are warned. */
+  TRIAL_WARNING_DAYS: z.coerce.number().int().min(0).max(60).default(3),
+  /** Tenants charged per statement by the daily charge. */
+  BILLING_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(2000),
+  /** Run the scheduler inside the web process (as `npm start` does); a separate clock process makes it unneeded. */
+  CLOCK_IN_WEB: bool.optional(),
+  /** The tenant data cache (dashboard figures); false turns it off, e.g. to measure without it. */
+  CACHE_ENABLED: bool.default(true),
 });
 
-export type Config = z.infer<typeof schema> & {
+export type Config = Omit<z.infer<typeof schema>, 'CLOCK_IN_WEB'> & {
+  /** Defaults to true except in production, where the Procfile's clock process runs the jobs. */
+  CLOCK_IN_WEB: boolean;
   root: string;
   dataDir: string;
   storageDir: string;
@@ -108,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(ROOT, c.DATA_DIR),
     storageDir: path.resolve(ROOT, c.STORAGE_DIR ?? path.join(c.DATA_DIR, 'storage')),
     publicPort: c.PORT,
+    CLOCK_IN_WEB: c.CLOCK_IN_WEB ?? c.NODE_ENV !== 'production',
   };
 }
 

@@ -33,12 +33,16 @@ function sessionSecret(): string {
 let pgPool: pg.Pool | null = null;
 let store: session.Store | null = null;
 
-/** Sessions live in Redis when REDIS_URL is set, otherwise in public.sessions. */
+/**
+ * Sessions live in Redis when REDIS_URL is set, otherwise in public.sessions. Neither store is
+ * touched on every request: the cookie is not rolling, so a session ends at its fixed expiry anyway,
+ * and a write per page view would cost more than the page's own queries.
+ */
 function sessionStore(): session.Store {
   if (store) return store;
   const redis = redisClient();
   if (redis) {
-    store = new RedisStore({ client: redis, prefix: `${config.REDIS_PREFIX}sess:` });
+    store = new RedisStore({ client: redis, prefix: `${config.REDIS_PREFIX}sess:`, disableTouch: true });
   } else {
     const PgStore = connectPgSimple(session);
     pgPool = new pg.Pool({ connectionString: databaseUrl(), max: 4 });
@@ -47,6 +51,7 @@ function sessionStore(): session.Store {
       schemaName: 'public',
       tableName: 'sessions',
       pruneSessionInterval: 15 * 60,
+      disableTouch: true,
     });
   }
   return store;

@@ -3,6 +3,7 @@ import { Attachment } from './attachment.ts';
 import { Attendance } from './attendance.ts';
 import { AuditLog } from './audit-log.ts';
 import { AuthToken } from './auth-token.ts';
+import { BillingEntry } from './billing-entry.ts';
 import { CommentMention } from './comment-mention.ts';
 import { Contribution } from './contribution.ts';
 import { Domain } from './domain.ts';
@@ -12,6 +13,7 @@ import { Fund } from './fund.ts';
 import { Group } from './group.ts';
 import { GroupMember } from './group-member.ts';
 import { Household } from './household.ts';
+import { JobRun } from './job-run.ts';
 import { Member } from './member.ts';
 import { Plan } from './plan.ts';
 import { PlatformAdmin } from './platform-admin.ts';
@@ -30,6 +32,7 @@ export {
   Attendance,
   AuditLog,
   AuthToken,
+  BillingEntry,
   CommentMention,
   Contribution,
   Domain,
@@ -39,6 +42,7 @@ export {
   Group,
   GroupMember,
   Household,
+  JobRun,
   Member,
   Plan,
   PlatformAdmin,
@@ -59,6 +63,8 @@ export function initModels(sequelize: Sequelize): void {
     Domain,
     Plan,
     PlatformAdmin,
+    BillingEntry,
+    JobRun,
     User,
     Role,
     UserRole,
@@ -149,4 +155,7 @@ export function initModels(sequelize: Sequelize): void {
   Task.hasMany(Attachment, { foreignKey: 'taskId', as: 'attachments' });
   Attachment.belongsTo(Task, { foreignKey: 'taskId', as: 'task' });
   Attachment.belongsTo(User, { foreignKey: 'uploadedBy', as: 'uploader' });
+  // billing
+  Tenant.hasMany(BillingEntry, { foreignKey: 'tenantId', as: 'billingEntries' });
+  BillingEntry.belongsTo(Tenant, { foreignKey: 'tenantId', as: 'tenant' });
 }

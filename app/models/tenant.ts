@@ -68,6 +68,10 @@ export class Tenant extends Model<InferAttributes<Tenant>, InferCreationAttribut
   declare paidUntil: string | null;
   /** Prepaid balance in cents (may go negative when past due). */
   declare creditCents: CreationOptional<string>;
+  /** The billing day it went past due (the grace period counts from it); null when not past due. */
+  declare pastDueSince: CreationOptional<string | null>;
+  /** When the trial-ending e-mail was sent, so it is sent once. */
+  declare trialWarnedAt: CreationOptional<Date | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -223,6 +227,8 @@ export class Tenant extends Model<InferAttributes<Tenant>, InferCreationAttribut
         trialEndsAt: { type: DataTypes.DATE, allowNull: true },
         paidUntil: { type: DataTypes.DATEONLY, allowNull: true },
         creditCents: { type: DataTypes.BIGINT, allowNull: false, defaultValue: 0 },
+        pastDueSince: { type: DataTypes.DATEONLY, allowNull: true },
+        trialWarnedAt: { type: DataTypes.DATE, allowNull: true },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },

@@ -1,13 +1,17 @@
 import { Router } from 'express';
 import { config } from '../../config/index.ts';
 import * as dashboard from '../controllers/admin/dashboard.controller.ts';
+import * as jobRuns from '../controllers/admin/job-runs.controller.ts';
+import * as jobs from '../controllers/admin/jobs.controller.ts';
 import * as plans from '../controllers/admin/plans.controller.ts';
 import * as sessions from '../controllers/admin/sessions.controller.ts';
+import * as tenantPlan from '../controllers/admin/tenant-plan.controller.ts';
 import * as deletion from '../controllers/admin/tenants/deletion.controller.ts';
 import * as domains from '../controllers/admin/tenants/domains.controller.ts';
 import * as primaryDomain from '../controllers/admin/tenants/primary-domain.controller.ts';
 import * as suspension from '../controllers/admin/tenants/suspension.controller.ts';
 import * as tenants from '../controllers/admin/tenants.controller.ts';
+import * as topUps from '../controllers/admin/top-ups.controller.ts';
 import { requireAdmin } from '../middleware/auth.ts';
 import { attemptLimit } from '../middleware/rate-limit.ts';
 
@@ -38,5 +42,10 @@ export function adminRoutes(): Router {
   r.get('/plans', requireAdmin, plans.index);
   r.get('/plans/:id/edit', requireAdmin, plans.edit);
   r.post('/plans/:id', requireAdmin, plans.update);
+
+  r.post('/tenants/:id/top-ups', requireAdmin, topUps.create);
+  r.post('/tenants/:id/plan', requireAdmin, tenantPlan.update);
+  r.get('/jobs', requireAdmin, jobs.index);
+  r.post('/jobs/:name/run', requireAdmin, jobRuns.create);
   return r;
 }

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { config } from '../../config/index.ts';
 import * as audit from '../controllers/audit.controller.ts';
+import * as planRequests from '../controllers/billing/plan-requests.controller.ts';
+import * as billing from '../controllers/billing.controller.ts';
 import * as handoffs from '../controllers/handoffs.controller.ts';
 import * as home from '../controllers/home.controller.ts';
 import * as invitations from '../controllers/invitations.controller.ts';
@@ -58,6 +60,9 @@ export function tenantRoutes(): Router {
   r.post('/settings', can('settings.edit'), settings.update);
 
   r.get('/audit', can('audit.view'), audit.index);
+
+  r.get('/billing', can('billing.view'), billing.show);
+  r.post('/billing/plan-requests', can('billing.view'), planRequests.create);
 
   return r;
 }

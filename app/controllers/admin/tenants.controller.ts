@@ -3,6 +3,7 @@ import { Conflict, NotFound, ValidationError } from '../../errors.ts';
 import { currentAdmin } from '../../middleware/auth.ts';
 import { Plan } from '../../models/plan.ts';
 import { TENANT_KINDS, TENANT_STATUSES, Tenant } from '../../models/tenant.ts';
+import { billingSummary } from '../../services/billing.ts';
 import { logAdminAction } from '../../services/platform-admins.ts';
 import { type Provisioned, provisionTenant } from '../../services/provisioning.ts';
 import {
@@ -13,6 +14,7 @@ import {
   tenantFilterSchema,
   tenantInputFromForm,
 } from '../../validators/admin.validator.ts';
+import { ledgerPageSchema } from '../../validators/billing.validator.ts';
 
 export interface Form {
   values: Record<string, string>;
@@ -32,13 +34,14 @@ export async function renderTenant(
   tenant: Tenant,
   form: Form = { values: {}, errors: {} },
 ): Promise<void> {
-  const [domains, users, plan] = await Promise.all([
+  const [domains, users, plan, billing] = await Promise.all([
     tenant.domainList(),
     tenant.userCount(),
     Plan.findOne({ where: { code: tenant.plan } }),
+    billingSummary(tenant, ledgerPageSchema.parse(res.req.query).page),
   ]);
   res.status(Object.keys(form.errors).length ? 422 : 200);
-  res.render('admin/tenants/show', { org: tenant, domains, users, plan, ...form });
+  res.render('admin/tenants/show', { org: tenant, domains, users, plan, billing, ...form });
 }
 
 /** provisionTenant's field messages, on the form's fields (the address comes from the slug). */

@@ -1,0 +1,123 @@
+import type { Logger } from 'pino';
+import { withAdvisoryLock } from '../db/locks.ts';
+import { rootLogger } from '../logger.ts';
+import { type JobFailure, JobRun } from '../models/job-run.ts';
+import type { Tenant } from '../models/tenant.ts';
+import { billingDay } from '../services/billing.ts';
+import { runInContext, withTenant } from '../tenancy/context.ts';
+
+/** What a job's `run` is given. */
+export interface JobContext {
+  job: string;
+  /** The moment the run is for (the CLI's --date moves it). */
+  now: Date;
+  /** The billing day of `now` in BILLING_TIMEZONE. */
+  day: string;
+  log: Logger;
+  /** Counts tenants finished by set-based work. */
+  done(count: number): void;
+  /** Records a failure; `tenant` is a slug, or null for a failure of no one tenant. */
+  fail(tenant: string | null, err: unknown): void;
+  /**
+   * Runs `fn` for each tenant inside `withTenant`, one at a time. A tenant that throws is recorded
+   * and the loop goes on. Answers how many succeeded (the caller decides whether they count as done).
+   */
+  eachTenant(tenants: Tenant[], fn: (tenant: Tenant) => Promise<void>): Promise<number>;
+}
+
+/** A scheduled job: one file each under app/jobs/, listed in registry.ts. */
+export interface Job {
+  name: string;
+  /** A cron expression, read in BILLING_TIMEZONE. */
+  schedule: string;
+  description: string;
+  run(ctx: JobContext): Promise<void>;
+}
+
+export interface RunOptions {
+  /** "schedule", "cli" or "admin <e-mail>". */
+  triggeredBy: string;
+  now?: Date;
+  /** The billing day to run for; defaults to the billing day of `now`. */
+  day?: string;
+}
+
+export type RunOutcome = { skipped: true } | { skipped: false; run: JobRun };
+
+function messageOf(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.slice(0, 500);
+}
+
+/** The advisory lock key of a job: one runner across every process and machine. */
+export function lockKey(job: string): string {
+  return `steward:job:${job}`;
+}
+
+/**
+ * Runs a job now, under its PostgreSQL advisory lock: when another process holds it, the run is
+ * skipped (`{ skipped: true }`). Otherwise a job_runs row records the start, the end, the tenants
+ * done and each failure; a throw from the job itself marks the run failed (and is not rethrown).
+ */
+export async function runJob(job: Job, opts: RunOptions): Promise<RunOutcome> {
+  const now = opts.now ?? new Date();
+  const log = rootLogger.child({ job: job.name });
+  return runInContext({ tenant: null, log, actor: { id: null, name: `job ${job.name}` } }, async () => {
+    const locked = await withAdvisoryLock(
+      lockKey(job.name),
+      async () => {
+        const interrupted = await JobRun.closeInterrupted(job.name);
+        if (interrupted) log.warn({ interrupted }, 'earlier runs were interrupted');
+        const run = await JobRun.create({ job: job.name, triggeredBy: opts.triggeredBy, finishedAt: null });
+        let done = 0;
+        const failures: JobFailure[] = [];
+        const fail = (tenant: string | null, err: unknown) => {
+          failures.push({ tenant, message: messageOf(err) });
+          log.error({ err, tenant }, 'job failure');
+        };
+        const ctx: JobContext = {
+          job: job.name,
+          now,
+          day: opts.day ?? billingDay(now),
+          log,
+          done: (count) => {
+            done += count;
+          },
+          fail,
+          async eachTenant(tenants, fn) {
+            let succeeded = 0;
+            for (const tenant of tenants) {
+              try {
+                await withTenant(tenant.toRef(), () => fn(tenant));
+                succeeded += 1;
+              } catch (err) {
+                fail(tenant.slug, err);
+              }
+            }
+            return succeeded;
+          },
+        };
+        const started = Date.now();
+        let crashed = false;
+        try {
+          await job.run(ctx);
+        } catch (err) {
+          crashed = true;
+          fail(null, err);
+        }
+        await run.finish({ tenantsDone: done, failures, crashed });
+        log.info(
+          { status: run.status, tenantsDone: done, failures: failures.length, ms: Date.now() - started },
+          'job run finished',
+        );
+        return run;
+      },
+      { wait: false },
+    );
+    if (!locked.acquired) {
+      log.info('another process is running this job: skipped');
+      return { skipped: true } as const;
+    }
+    return { skipped: false, run: locked.value } as const;
+  });
+}

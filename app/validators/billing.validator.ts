@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { parseCents } from '../services/money.ts';
+
+/** Top-ups stop at $1,000,000.00: a bigger figure is a typing slip, not a payment. */
+const MAX_TOP_UP_CENTS = 100_000_000n;
+
+export const TOP_UP_FORM_FIELDS = ['amount', 'note'] as const;
+
+/** A platform admin's top-up: a positive amount in dollars and cents, and an optional note. */
+export const topUpSchema = z.object({
+  amount: z.string().transform((v, ctx) => {
+    const cents = parseCents(v);
+    if (cents === null || BigInt(cents) <= 0n) {
+      ctx.addIssue({ code: 'custom', message: 'must be an amount above zero, such as 25.00' });
+      return z.NEVER;
+    }
+    if (BigInt(cents) > MAX_TOP_UP_CENTS) {
+      ctx.addIssue({ code: 'custom', message: 'must be at most 1,000,000.00' });
+      return z.NEVER;
+    }
+    return cents;
+  }),
+  note: z
+    .string()
+    .trim()
+    .max(200, 'must be at most 200 characters')
+    .transform((v) => v || null),
+});
+
+export const PLAN_FIELD = ['plan'] as const;
+
+/** A plan code from a select; whether it exists is checked against the plans table. */
+export const planChoiceSchema = z.object({
+  plan: z.string().trim().min(1, 'choose a plan').max(32, 'choose a plan from the list'),
+});
+
+export const PLAN_REQUEST_FIELDS = ['plan', 'message'] as const;
+
+export const planRequestSchema = planChoiceSchema.extend({
+  message: z.string().trim().max(1000, 'must be at most 1,000 characters'),
+});
+
+/** The ledger page in the query string; a bad value shows the first page. */
+export const ledgerPageSchema = z.object({
+  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+});
