@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Sequelize } from 'sequelize';
+import { Sequelize, type Transaction } from 'sequelize';
 
 /**
  * Sequelize's "CLS" hook, backed by AsyncLocalStorage: inside `sequelize.transaction(async () => ...)`
@@ -29,4 +29,9 @@ export function useTransactionContext(): void {
   if (installed) return;
   Sequelize.useCLS(namespace as never);
   installed = true;
+}
+
+/** The transaction the calling code runs in (through `sequelize.transaction(async () => ...)`), if any. */
+export function currentTransaction(): Transaction | undefined {
+  return namespace.get('transaction') as Transaction | undefined;
 }

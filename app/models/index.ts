@@ -15,6 +15,7 @@ import { GroupMember } from './group-member.ts';
 import { Household } from './household.ts';
 import { JobRun } from './job-run.ts';
 import { Member } from './member.ts';
+import { Notification } from './notification.ts';
 import { Plan } from './plan.ts';
 import { PlatformAdmin } from './platform-admin.ts';
 import { Project } from './project.ts';
@@ -44,6 +45,7 @@ export {
   Household,
   JobRun,
   Member,
+  Notification,
   Plan,
   PlatformAdmin,
   Project,
@@ -86,6 +88,7 @@ export function initModels(sequelize: Sequelize): void {
     TaskComment,
     CommentMention,
     Attachment,
+    Notification,
   ]) {
     m.initModel(sequelize);
   }
@@ -158,4 +161,6 @@ export function initModels(sequelize: Sequelize): void {
   // billing
   Tenant.hasMany(BillingEntry, { foreignKey: 'tenantId', as: 'billingEntries' });
   BillingEntry.belongsTo(Tenant, { foreignKey: 'tenantId', as: 'tenant' });
+  // notifications
+  Notification.belongsTo(User, { foreignKey: 'userId', as: 'user' });
 }

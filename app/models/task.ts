@@ -27,6 +27,10 @@ export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<T
   declare dueAt: Date | null;
   declare completedAt: Date | null;
   declare archivedAt: CreationOptional<Date | null>;
+  /** When the assignee and owner were told the task is overdue (once per task). */
+  declare overdueNotifiedAt: CreationOptional<Date | null>;
+  /** When the assignee was told the task is due within a day (once per task). */
+  declare dueSoonNotifiedAt: CreationOptional<Date | null>;
   declare createdBy: string | null;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
@@ -46,6 +50,8 @@ export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<T
         dueAt: { type: DataTypes.DATE, allowNull: true },
         completedAt: { type: DataTypes.DATE, allowNull: true },
         archivedAt: { type: DataTypes.DATE, allowNull: true },
+        overdueNotifiedAt: { type: DataTypes.DATE, allowNull: true },
+        dueSoonNotifiedAt: { type: DataTypes.DATE, allowNull: true },
         createdBy: { type: DataTypes.BIGINT, allowNull: true },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
