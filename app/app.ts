@@ -13,6 +13,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { tenantRouter } from './routes/index.ts';
 import { platformRoutes } from './routes/platform.ts';
+import { installWorkCacheInvalidation } from './services/work-dashboard.ts';
 import { resolveTenant } from './tenancy/resolver.ts';
 
 /**
@@ -21,6 +22,7 @@ import { resolveTenant } from './tenancy/resolver.ts';
  */
 export function createApp(): Express {
   const app = express();
+  installWorkCacheInvalidation();
   app.disable('x-powered-by');
   app.set('view engine', 'ejs');
   app.set('views', path.join(config.root, 'views'));

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: creates a throwaway database, runs each benchmark in order, prints the numbers
- * and a JSON summary, and drops the database. Not part of `npm test`.
+ * and a JSON summary, and drops the database. Not part of `npm test`. Names after `--` run only
+ * those benchmarks: `npm run bench -- members-finance`.
  *
  * The app reads its environment once, at the first import of config/index.ts, so everything the app
  * needs is set here before any app module is loaded (hence the dynamic imports).
@@ -13,6 +14,14 @@ import { createBenchDatabase } from './support/database.ts';
 import { seconds } from './support/stats.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
+const BENCHES = ['provisioning', 'migrate', 'home-page', 'members-finance', 'billing', 'work'] as const;
+const chosen = process.argv.slice(2);
+for (const name of chosen)
+  if (!(BENCHES as readonly string[]).includes(name)) {
+    process.stderr.write(`unknown benchmark "${name}"; choose from: ${BENCHES.join(', ')}\n`);
+    process.exit(2);
+  }
+const runs = (name: (typeof BENCHES)[number]) => chosen.length === 0 || chosen.includes(name);
 
 // Other work on the machine (tests, builds) moves these numbers; the load average shows it.
 function loadAverage(): string {
@@ -61,6 +70,8 @@ try {
   const { provisioningBench } = await import('./provisioning.bench.ts');
   const { migrateBench } = await import('./migrate.bench.ts');
   const { homePageBench } = await import('./home-page.bench.ts');
+  const { membersFinanceBench } = await import('./members-finance.bench.ts');
+  const { billingBench } = await import('./billing.bench.ts');
 
   process.stdout.write('Steward benchmarks\n');
   process.stdout.write(`  server: ${database.server}\n`);
@@ -72,11 +83,18 @@ try {
   connectDatabase({ url: database.url, poolMax: config.DB_POOL_MAX });
   await migratePublic();
 
-  const provisioning = await provisioningBench({ existing: 200, timed: 50 });
-  const migrate = await migrateBench({ tenants: 200 });
-  const homePage = await homePageBench({ tenants: 100, connections: 16 });
+  const provisioning = runs('provisioning') ? await provisioningBench({ existing: 200, timed: 50 }) : null;
+  const migrate = runs('migrate') ? await migrateBench({ tenants: 200 }) : null;
+  const homePage = runs('home-page') ? await homePageBench({ tenants: 100, connections: 16 }) : null;
+  const membersFinance = runs('members-finance')
+    ? await membersFinanceBench({ tenants: 3, connections: 16 })
+    : null;
+  const billing = runs('billing') ? await billingBench({ tenants: 10_000 }) : null;
+  const work = runs('work') ? await (await import('./work.bench.ts')).workBench({ connections: 16 }) : null;
 
-  const targets = [...provisioning.targets, ...migrate.targets, ...homePage.targets];
+  const targets = [provisioning, migrate, homePage, membersFinance, billing, work].flatMap(
+    (b) => b?.targets ?? [],
+  );
   const wallMs = performance.now() - started;
   process.stdout.write('\n== Summary ==\n');
   for (const t of targets)
@@ -84,7 +102,7 @@ try {
   process.stdout.write(`  load average at the end: ${loadAverage()}\n`);
   process.stdout.write(`  total wall time: ${seconds(wallMs)}\n\n`);
   process.stdout.write(
-    `${JSON.stringify({ server: database.server, wallMs: Math.round(wallMs), provisioning, migrate, homePage }, null, 2)}\n`,
+    `${JSON.stringify({ server: database.server, wallMs: Math.round(wallMs), provisioning, migrate, homePage, membersFinance, billing, work }, null, 2)}\n`,
   );
 } catch (err) {
   exitCode = 1;

@@ -4,11 +4,12 @@ import { currentUser } from '../middleware/auth.ts';
 import type { MemberStatus } from '../models/member.ts';
 import { dashboardFor } from '../services/dashboard.ts';
 import { formatCents } from '../services/money.ts';
+import { dashboardFor as workDashboardFor } from '../services/work-dashboard.ts';
 
 /** The blocks of the dashboard in reading order: the kind of tenant only changes the order and words. */
 const SECTIONS = {
-  church: ['people', 'attendance', 'giving', 'events'],
-  company: ['people', 'giving', 'attendance', 'events'],
+  church: ['people', 'attendance', 'giving', 'events', 'work'],
+  company: ['work', 'people', 'giving', 'attendance', 'events'],
 } as const;
 
 const STATUS_LABELS: [MemberStatus, string][] = [
@@ -29,8 +30,10 @@ function dayLabel(date: string): string {
 export async function show(req: Request, res: Response): Promise<void> {
   const user = currentUser(req);
   if (!user) throw new Unauthorized();
+  const [dashboard, work] = await Promise.all([dashboardFor(user), workDashboardFor(user)]);
   res.render('dashboard/show', {
-    dashboard: await dashboardFor(user),
+    dashboard,
+    work,
     sections: SECTIONS[req.tenant?.kind ?? 'church'],
     statusLabels: STATUS_LABELS,
     dayLabel,

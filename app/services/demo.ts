@@ -9,6 +9,7 @@ import { planCompany } from './demo/company.ts';
 import type { DemoCounts } from './demo/insert.ts';
 import { insertPlan } from './demo/plan.ts';
 import { seedOf } from './demo/random.ts';
+import { seedWorkDemo } from './demo-work.ts';
 import { localParts, tenantTimeZone } from './local-time.ts';
 import { hashPassword } from './passwords.ts';
 import { provisionTenant } from './provisioning.ts';
@@ -154,6 +155,9 @@ export async function createDemo(opts: DemoDataOptions = {}): Promise<DemoAccoun
       const started = Date.now();
       const counts = await fillDemoData(demo.kind, opts);
       if (counts) log().info({ tenant: demo.slug, ms: Date.now() - started, ...counts }, 'demo data created');
+      const size = (opts.scale ?? 1) < 1 ? 'small' : 'full';
+      const work = await seedWorkDemo({ size, now: opts.now });
+      if (work) log().info({ tenant: demo.slug, ...work }, 'demo projects created');
       const roles = await Role.findAll();
       for (const p of demo.people) {
         const level = roles.find((r) => r.name === p.role)?.permissionLevel ?? 5;

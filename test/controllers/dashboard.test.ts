@@ -336,6 +336,17 @@ describe('dashboard', function () {
     expect(page).not.to.include('<script src="/assets/js/dashboard.js"');
   });
 
+  it('shows the work figures of the projects a user can see, each linking to its list', async () => {
+    const agent = await signedIn(tenant, 'level0@dash.test');
+    const page = (await agent.get('/').set('Host', host).expect(200)).text;
+    expect(page).to.include('id="work-title"');
+    expect(page).to.match(/data-figure="projects">\s*\d+\s*</);
+    for (const link of ['/tasks/mine', '/tasks?due=overdue', '/work']) {
+      expect(page).to.include(`href="${link}"`);
+      await agent.get(link).set('Host', host).expect(200);
+    }
+  });
+
   it('links to lists that open for the people who see them', async () => {
     const agent = await signedIn(tenant, 'level0@dash.test');
     const page = (await agent.get('/').set('Host', host).expect(200)).text;
