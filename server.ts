@@ -6,6 +6,7 @@ import { migrateAll } from './app/db/migrator.ts';
 import { startScheduler } from './app/jobs/scheduler.ts';
 import { rootLogger } from './app/logger.ts';
 import { Tenant } from './app/models/index.ts';
+import { attachRealtime } from './app/realtime/socket.ts';
 import { createDemo, tenantUrl } from './app/services/demo.ts';
 import { config } from './config/index.ts';
 
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.PORT, config.BIND_HOST, () => resolve(s));
   });
+  const realtime = await attachRealtime(server);
   // `npm start` is web and clock in one process; with a clock process, set CLOCK_IN_WEB=false.
   const scheduler = config.CLOCK_IN_WEB ? startScheduler() : null;
   const port = config.PORT;
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
     stopping = true;
     rootLogger.info({ signal }, 'shutting down');
     await scheduler?.stop();
+    await realtime.close().catch((err) => rootLogger.error({ err }, 'closing sockets failed'));
     server.close();
     server.closeAllConnections();
     await booted.shutdown().catch((err) => rootLogger.error({ err }, 'shutdown failed'));

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response, Router } from 'express';
 import helmet from 'helmet';
@@ -15,6 +16,16 @@ import { tenantRouter } from './routes/index.ts';
 import { platformRoutes } from './routes/platform.ts';
 import { installWorkCacheInvalidation } from './services/work-dashboard.ts';
 import { resolveTenant } from './tenancy/resolver.ts';
+
+/**
+ * The page's own host over ws:/wss: for the notifications socket; browsers that predate CSP 3 do
+ * not count WebSockets under 'self'. A Host that is not a plain host name adds nothing.
+ */
+function sameHostSockets(req: IncomingMessage): string {
+  const host = (req as Request).host ?? '';
+  const scheme = config.PUBLIC_SCHEME === 'https' ? 'wss' : 'ws';
+  return /^[a-z0-9.-]+(:\d{1,5})?$/i.test(host) ? `${scheme}://${host}` : "'self'";
+}
 
 /**
  * Assembles the web application: request context, static files, host → tenant, session bound to
@@ -39,7 +50,7 @@ export function createApp(): Express {
           scriptSrc: ["'self'"],
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'"],
+          connectSrc: ["'self'", sameHostSockets],
           formAction: ["'self'"],
           upgradeInsecureRequests: config.PUBLIC_SCHEME === 'https' ? [] : null,
         },
@@ -55,6 +66,10 @@ export function createApp(): Express {
   app.use(
     '/vendor/chart.js',
     express.static(path.join(config.root, 'node_modules/chart.js/dist'), { maxAge: '7d' }),
+  );
+  app.use(
+    '/vendor/socket.io',
+    express.static(path.join(config.root, 'node_modules/socket.io/client-dist'), { maxAge: '7d' }),
   );
   app.use(healthRoutes());
   app.use(resolveTenant);

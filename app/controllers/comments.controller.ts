@@ -17,6 +17,7 @@ import {
   mentionedIds,
   replaceMentions,
 } from '../services/mentions.ts';
+import { notify } from '../services/notifications.ts';
 import { backTo, commentFormValues, commentSchema } from '../validators/comment.validator.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
 import { idParam } from '../validators/user.validator.ts';
@@ -74,7 +75,7 @@ export async function update(req: Request, res: Response): Promise<void> {
     const form = { id: comment.id, values: commentFormValues(req.body), errors: fieldErrors(parsed.error) };
     return renderIndex(res, v, user, 422, { editForm: form });
   }
-  await editComment(v, comment, parsed.data.body);
+  await editComment(v, comment, user, parsed.data.body);
   req.flash('success', 'Your comment was changed.');
   res.redirect(backTo(req.body?.back, v.record.id, `#comment-${comment.id}`));
 }
@@ -195,20 +196,60 @@ async function postComment(v: Visible<Task>, user: User, body: string): Promise<
       body,
       editedAt: null,
     });
-    await replaceMentions(comment.id, mentionedIds(body, people));
+    const mentioned = mentionedIds(body, people);
+    await replaceMentions(comment.id, mentioned);
     await record('comment.created', v, comment, null, await snapshot(comment));
+    await tellPeople(v.record, comment, user, mentioned);
     return comment;
   });
 }
 
-async function editComment(v: Visible<Task>, comment: TaskComment, body: string): Promise<void> {
+async function editComment(v: Visible<Task>, comment: TaskComment, user: User, body: string): Promise<void> {
   if (body === comment.body) return;
   const people = v.record.project ? await mentionablePeople(v.record.project) : [];
   const before = await snapshot(comment);
   await db().transaction(async () => {
     await comment.update({ body, editedAt: new Date() });
-    await replaceMentions(comment.id, mentionedIds(body, people));
+    const mentioned = mentionedIds(body, people);
+    await replaceMentions(comment.id, mentioned);
     await record('comment.updated', v, comment, before, await snapshot(comment));
+    // Someone named only in the edit is told now; the others already were.
+    await tellPeople(v.record, comment, user, mentioned, { assignee: false });
+  });
+}
+
+/**
+ * Tells the people `@mentioned` in a comment, and the task's assignee that their task has a comment;
+ * never the author, and one notification per person per comment (the dedupe key holds across edits).
+ * Runs inside the comment's transaction, so nothing is pushed for a comment that is not saved.
+ */
+async function tellPeople(
+  task: Task,
+  comment: TaskComment,
+  author: User,
+  mentioned: string[],
+  opts: { assignee?: boolean } = {},
+): Promise<void> {
+  const self = String(author.id);
+  const told: string[] = [];
+  const url = `/tasks/${task.id}#comment-${comment.id}`;
+  const said = { body: comment.body, url, dedupeKey: `comment:${comment.id}` };
+  for (const userId of mentioned.filter((id) => id !== self)) {
+    const title = `${author.name} mentioned you on “${task.title}”`;
+    if (await notify({ userId, kind: 'task.mentioned', title, ...said })) told.push(userId);
+  }
+  if (told.length)
+    await CommentMention.update(
+      { notifiedAt: new Date() },
+      { where: { commentId: comment.id, userId: told } },
+    );
+  const assignee = task.assigneeId ? String(task.assigneeId) : null;
+  if (opts.assignee === false || !assignee || assignee === self || mentioned.includes(assignee)) return;
+  await notify({
+    userId: assignee,
+    kind: 'task.commented',
+    title: `${author.name} commented on “${task.title}”`,
+    ...said,
   });
 }
 

@@ -1,12 +1,15 @@
 import type { Request, Response } from 'express';
 import { UniqueConstraintError } from 'sequelize';
 import { NotFound } from '../../errors.ts';
+import type { Group } from '../../models/group.ts';
 import { GroupMember } from '../../models/group-member.ts';
 import { Member } from '../../models/member.ts';
-import type { User } from '../../models/user.ts';
+import { Role } from '../../models/role.ts';
+import { User } from '../../models/user.ts';
 import * as policy from '../../policies/group.policy.ts';
 import * as audit from '../../services/audit.ts';
 import { memberName, placeIn, placeMember } from '../../services/groups.ts';
+import { notify } from '../../services/notifications.ts';
 import { rosterAddSchema } from '../../validators/group.validator.ts';
 import { fieldErrors } from '../../validators/tenant.validator.ts';
 import { idParam } from '../../validators/user.validator.ts';
@@ -33,6 +36,7 @@ export async function create(req: Request, res: Response): Promise<void> {
     ...recordOf(group),
     after: placeOf(name, member.id, role),
   });
+  await tellMember(member, group, role, userOf(req));
   req.flash('success', `${name} was added${role === 'leader' ? ' as a leader' : ''}.`);
   const q = typeof req.body?.q === 'string' ? req.body.q : '';
   res.redirect(`/groups/${group.id}${q ? `?${new URLSearchParams({ q })}` : ''}`);
@@ -72,6 +76,22 @@ export function placeOf(name: string, memberId: string, role: string): Record<st
 /** The group's page, or the group list when the change took the person's own access away. */
 export async function pageAfterChange(user: User, groupId: string): Promise<string> {
   return (await policy.canSeeGroup(user, { id: groupId })) ? `/groups/${groupId}` : '/groups';
+}
+
+/** A person added to a group who is also a staff user hears of it (unless they added themselves). */
+async function tellMember(member: Member, group: Group, role: string, actor: User): Promise<void> {
+  if (!member.userId || String(member.userId) === String(actor.id)) return;
+  const user = await User.findOne({
+    where: { id: member.userId, active: true },
+    include: [{ model: Role, as: 'roles' }],
+  });
+  if (!user) return;
+  await notify({
+    userId: user.id,
+    kind: 'group.member_added',
+    title: `${actor.name} added you to ${group.name}${role === 'leader' ? ' as a leader' : ''}`,
+    url: (await policy.canSeeGroup(user, group)) ? `/groups/${group.id}` : null,
+  });
 }
 
 function unlessTaken(err: unknown): null {
