@@ -72,3 +72,12 @@ export class ValidationError extends HttpError {
     this.fields = fields;
   }
 }
+
+/** A create the tenant's plan does not allow any more; the message names the plan and how to upgrade. */
+export class PlanLimitReached extends HttpError {
+  readonly resource: string;
+  constructor(resource: string, message: string) {
+    super(422, message);
+    this.resource = resource;
+  }
+}

@@ -14,7 +14,16 @@ import { createBenchDatabase } from './support/database.ts';
 import { seconds } from './support/stats.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-const BENCHES = ['provisioning', 'migrate', 'home-page', 'members-finance', 'billing', 'work'] as const;
+const BENCHES = [
+  'provisioning',
+  'migrate',
+  'home-page',
+  'members-finance',
+  'billing',
+  'work',
+  'notifications',
+  'jobs',
+] as const;
 const chosen = process.argv.slice(2);
 for (const name of chosen)
   if (!(BENCHES as readonly string[]).includes(name)) {
@@ -91,10 +100,21 @@ try {
     : null;
   const billing = runs('billing') ? await billingBench({ tenants: 10_000 }) : null;
   const work = runs('work') ? await (await import('./work.bench.ts')).workBench({ connections: 16 }) : null;
+  const jobs = runs('jobs') ? await (await import('./jobs.bench.ts')).jobsBench({ tenants: 500 }) : null;
+  const notifications = runs('notifications')
+    ? await (await import('./notifications.bench.ts')).notificationsBench({ sockets: 500 })
+    : null;
 
-  const targets = [provisioning, migrate, homePage, membersFinance, billing, work].flatMap(
-    (b) => b?.targets ?? [],
-  );
+  const targets = [
+    provisioning,
+    migrate,
+    homePage,
+    membersFinance,
+    billing,
+    work,
+    notifications,
+    jobs,
+  ].flatMap((b) => b?.targets ?? []);
   const wallMs = performance.now() - started;
   process.stdout.write('\n== Summary ==\n');
   for (const t of targets)
@@ -102,7 +122,7 @@ try {
   process.stdout.write(`  load average at the end: ${loadAverage()}\n`);
   process.stdout.write(`  total wall time: ${seconds(wallMs)}\n\n`);
   process.stdout.write(
-    `${JSON.stringify({ server: database.server, wallMs: Math.round(wallMs), provisioning, migrate, homePage, membersFinance, billing, work }, null, 2)}\n`,
+    `${JSON.stringify({ server: database.server, wallMs: Math.round(wallMs), provisioning, migrate, homePage, membersFinance, billing, work, notifications, jobs }, null, 2)}\n`,
   );
 } catch (err) {
   exitCode = 1;

@@ -108,6 +108,8 @@ const schema = z.object({
   CLOCK_IN_WEB: bool.optional(),
   /** The tenant data cache (dashboard figures); false turns it off, e.g. to measure without it. */
   CACHE_ENABLED: bool.default(true),
+  /** Done tasks completed longer ago than this are archived by the weekly cleanup (never deleted). */
+  TASK_ARCHIVE_DAYS: z.coerce.number().int().min(1).max(36_500).default(180),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'CLOCK_IN_WEB'> & {

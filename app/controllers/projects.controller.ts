@@ -17,6 +17,7 @@ import { deleteTaskFiles } from '../services/attachments.ts';
 import * as audit from '../services/audit.ts';
 import { formatDateTime } from '../services/local-time.ts';
 import { renderMarkdown } from '../services/markdown.ts';
+import { planRefusal, withinPlan } from '../services/plan-limits.ts';
 import {
   type Clock,
   DUE_BUCKET_LABELS,
@@ -96,11 +97,16 @@ export async function create(req: Request, res: Response): Promise<void> {
   if (!parsed.success) return renderForm(res, 422, { values, errors: fieldErrors(parsed.error) });
   const owner = await activeUser(parsed.data.ownerId);
   if (!owner) return renderForm(res, 422, { values, errors: { ownerId: NO_OWNER } });
-  const project = await db().transaction(async () => {
-    const created = await Project.create(fieldsOf(parsed.data));
-    await ProjectMember.create({ projectId: created.id, userId: owner.id, role: 'member' });
-    return created;
-  });
+  const project = await withinPlan(
+    'projects',
+    async () => {
+      const created = await Project.create(fieldsOf(parsed.data));
+      await ProjectMember.create({ projectId: created.id, userId: owner.id, role: 'member' });
+      return created;
+    },
+    userOf(req),
+  ).catch(planRefusal);
+  if (typeof project === 'string') return renderForm(res, 422, { values, errors: { _: project } });
   await audit.record({ action: 'project.created', ...recordOf(project), after: snapshot(project, owner) });
   req.flash('success', `${project.name} was created. Add its members below.`);
   res.redirect(`/projects/${project.id}`);

@@ -8,6 +8,8 @@ import { loadProject, loadTask, requireWork, visibleProjectsWhere } from '../pol
 import { deleteTaskFiles } from '../services/attachments.ts';
 import * as audit from '../services/audit.ts';
 import { instantOf, localParts } from '../services/local-time.ts';
+import { notify } from '../services/notifications.ts';
+import { planRefusal, withinPlan } from '../services/plan-limits.ts';
 import { type Clock, searchTasks, tenantClock } from '../services/task-queries.ts';
 import {
   END_OF_DAY,
@@ -89,13 +91,20 @@ export async function create(req: Request, res: Response): Promise<void> {
   const input = await validTask(req.body, project.id);
   if ('errors' in input) return renderForm(res, 422, { project, values, errors: input.errors });
   const clock = await tenantClock();
-  const task = await Task.create({
-    projectId: project.id,
-    ...fieldsOf(input.data, clock),
-    completedAt: input.data.status === 'done' ? clock.now : null,
-    createdBy: userOf(req).id,
-  });
+  const task = await withinPlan(
+    'tasks',
+    () =>
+      Task.create({
+        projectId: project.id,
+        ...fieldsOf(input.data, clock),
+        completedAt: input.data.status === 'done' ? clock.now : null,
+        createdBy: userOf(req).id,
+      }),
+    userOf(req),
+  ).catch(planRefusal);
+  if (typeof task === 'string') return renderForm(res, 422, { project, values, errors: { _: task } });
   await audit.record({ action: 'task.created', ...recordOf(task), after: await snapshot(task) });
+  await tellAssignee(task, project, userOf(req), null);
   req.flash('success', `${task.title} was added to ${project.name}.`);
   res.redirect(`/tasks/${task.id}`);
 }
@@ -138,6 +147,7 @@ export async function update(req: Request, res: Response): Promise<void> {
   const changes = audit.diff(before, after);
   if (Object.keys(changes).length)
     await audit.record({ action: actionFor(changes), ...recordOf(task), before, after });
+  await tellAssignee(task, project, userOf(req), before.assigneeId as string | null);
   req.flash('success', `${task.title} was saved.`);
   res.redirect(`/tasks/${task.id}`);
 }
@@ -195,6 +205,24 @@ function fieldsOf(input: TaskInput, clock: Clock) {
     assigneeId: input.assigneeId,
     dueAt: input.dueDate ? instantOf(input.dueDate, input.dueTime ?? END_OF_DAY, clock.timeZone) : null,
   };
+}
+
+/** Tells a task's new assignee, unless the task stayed with them or they took it themselves. */
+async function tellAssignee(
+  task: Task,
+  project: Project,
+  actor: User,
+  previous: string | null,
+): Promise<void> {
+  const to = task.assigneeId ? String(task.assigneeId) : null;
+  if (!to || to === previous || to === String(actor.id)) return;
+  await notify({
+    userId: to,
+    kind: 'task.assigned',
+    title: `${actor.name} assigned you “${task.title}”`,
+    body: project.name,
+    url: `/tasks/${task.id}`,
+  });
 }
 
 function completedAtFor(task: Task, status: TaskStatus, clock: Clock): Date | null {

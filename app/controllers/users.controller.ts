@@ -9,6 +9,7 @@ import { LastSuperAdminError, User } from '../models/user.ts';
 import * as policy from '../policies/user.policy.ts';
 import * as audit from '../services/audit.ts';
 import { sendMail } from '../services/mailer.ts';
+import { planRefusal, withinPlan } from '../services/plan-limits.ts';
 import { issueToken } from '../services/tokens.ts';
 import { tenantUrlFor } from '../services/urls.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
@@ -52,7 +53,10 @@ export async function create(req: Request, res: Response): Promise<void> {
   const { roles, errors } = await chosenRoles(roleIds);
   if (await User.emailTaken(fields.email)) errors.email = EMAIL_TAKEN;
   if (Object.keys(errors).length) return renderForm(res, 422, { values, errors });
-  const user = await User.invite(fields, roles).catch(unlessDuplicate);
+  const user = await withinPlan('users', () => User.invite(fields, roles), currentUser(req))
+    .catch(unlessDuplicate)
+    .catch(planRefusal);
+  if (typeof user === 'string') return renderForm(res, 422, { values, errors: { _: user } });
   if (!user) return renderForm(res, 422, { values, errors: { email: EMAIL_TAKEN } });
   await recordChange('user.invited', user, null);
   const sent = await sendInvitation(req, user);

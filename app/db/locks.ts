@@ -32,3 +32,11 @@ export async function withAdvisoryLock<T>(
     cm.releaseConnection(conn as never);
   }
 }
+
+/**
+ * Takes a PostgreSQL advisory lock named `key` for the rest of the current transaction (call it
+ * inside `sequelize.transaction(async () => ...)`): the next caller waits until this one commits.
+ */
+export async function lockForTransaction(key: string): Promise<void> {
+  await db().query('SELECT pg_advisory_xact_lock(hashtext($1))', { bind: [key] });
+}

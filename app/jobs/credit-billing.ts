@@ -2,7 +2,7 @@ import { QueryTypes } from 'sequelize';
 import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
 import { Tenant } from '../models/tenant.ts';
-import { dayNumber, tellSuperAdmins } from '../services/billing.ts';
+import { dayNumber, notifySuperAdmins, tellSuperAdmins } from '../services/billing.ts';
 import { invalidateTenantCache } from '../tenancy/resolver.ts';
 import type { Job, JobContext } from './run-job.ts';
 
@@ -151,6 +151,17 @@ async function announce(ctx: JobContext, transitions: Transition[]): Promise<voi
         ? `${tenant.name} is suspended: its credit ran out`
         : `${tenant.name}: your Steward credit has run out`,
       locals: { since: tenant.pastDueSince },
+    });
+    await notifySuperAdmins({
+      kind: 'billing.past_due',
+      title: suspended
+        ? `${tenant.name} is suspended: its credit ran out`
+        : 'Your Steward credit has run out',
+      body: suspended
+        ? 'Its pages are closed until the credit is topped up; all data is kept.'
+        : `The account is past due and will be suspended after ${config.PAST_DUE_GRACE_DAYS} days unless the credit is topped up.`,
+      url: '/billing',
+      dedupeKey: `billing:${tenant.status}:${ctx.day}`,
     });
   });
 }

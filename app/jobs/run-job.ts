@@ -1,9 +1,13 @@
 import type { Logger } from 'pino';
+import { config } from '../../config/index.ts';
 import { withAdvisoryLock } from '../db/locks.ts';
 import { rootLogger } from '../logger.ts';
 import { type JobFailure, JobRun } from '../models/job-run.ts';
+import { PlatformAdmin } from '../models/platform-admin.ts';
 import type { Tenant } from '../models/tenant.ts';
 import { billingDay } from '../services/billing.ts';
+import { sendMail } from '../services/mailer.ts';
+import { hostUrl } from '../services/urls.ts';
 import { runInContext, withTenant } from '../tenancy/context.ts';
 
 /** What a job's `run` is given. */
@@ -106,6 +110,7 @@ export async function runJob(job: Job, opts: RunOptions): Promise<RunOutcome> {
           fail(null, err);
         }
         await run.finish({ tenantsDone: done, failures, crashed });
+        if (run.status !== 'succeeded') await tellPlatformAdmins(run);
         log.info(
           { status: run.status, tenantsDone: done, failures: failures.length, ms: Date.now() - started },
           'job run finished',
@@ -120,4 +125,30 @@ export async function runJob(job: Job, opts: RunOptions): Promise<RunOutcome> {
     }
     return { skipped: false, run: locked.value } as const;
   });
+}
+
+const FAILURES_IN_MAIL = 20;
+
+/** E-mails every active platform admin that a run ended failed or partial; a mail problem is only logged. */
+async function tellPlatformAdmins(run: JobRun): Promise<void> {
+  try {
+    const admins = await PlatformAdmin.findAll({ where: { active: true }, order: [['id', 'ASC']] });
+    const locals = {
+      job: run.job,
+      status: run.status,
+      runId: run.id,
+      startedAt: run.startedAt.toISOString(),
+      tenantsDone: run.tenantsDone,
+      failures: run.failures.slice(0, FAILURES_IN_MAIL),
+      more: Math.max(0, run.failures.length - FAILURES_IN_MAIL),
+      url: hostUrl(config.BASE_DOMAIN, '/admin/jobs'),
+    };
+    const subject = `Steward job ${run.job} ${run.status === 'failed' ? 'failed' : 'ended with failures'}`;
+    for (const admin of admins) await sendMail({ to: admin.email, subject, template: 'job-failed', locals });
+  } catch (err) {
+    rootLogger.error(
+      { err, job: run.job, runId: run.id },
+      'could not tell the platform admins about a failed run',
+    );
+  }
 }

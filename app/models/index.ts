@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import { installTaskHooks } from '../services/task-hooks.ts';
 import { Attachment } from './attachment.ts';
 import { Attendance } from './attendance.ts';
 import { AuditLog } from './audit-log.ts';
@@ -163,4 +164,5 @@ export function initModels(sequelize: Sequelize): void {
   BillingEntry.belongsTo(Tenant, { foreignKey: 'tenantId', as: 'tenant' });
   // notifications
   Notification.belongsTo(User, { foreignKey: 'userId', as: 'user' });
+  installTaskHooks();
 }

@@ -3,7 +3,9 @@ import { collaborationRoutes } from './collaboration.ts';
 import { financeRoutes } from './finance.ts';
 import { groupsRoutes } from './groups.ts';
 import { membersRoutes } from './members.ts';
+import { notificationsRoutes } from './notifications.ts';
 import { projectsRoutes } from './projects.ts';
+import { reportMailRoutes } from './report-mail.ts';
 import { tenantRoutes } from './tenant.ts';
 import { workRoutes } from './work.ts';
 
@@ -17,5 +19,7 @@ export function tenantRouter(): Router {
   r.use(projectsRoutes());
   r.use(collaborationRoutes());
   r.use(workRoutes());
+  r.use(reportMailRoutes());
+  r.use(notificationsRoutes());
   return r;
 }

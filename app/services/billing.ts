@@ -15,6 +15,7 @@ import { withTenant } from '../tenancy/context.ts';
 import * as audit from './audit.ts';
 import { sendMail } from './mailer.ts';
 import { formatCents } from './money.ts';
+import { type NotificationInput, notify } from './notifications.ts';
 import { hostUrl } from './urls.ts';
 
 /*
@@ -86,7 +87,11 @@ function meter(key: Meter['key'], label: string, used: number, limit: number | n
 /** Projects, tasks and active staff accounts of the tenant against its plan's limits. */
 export async function usageOf(tenant: Tenant, plan: Plan | null): Promise<Meter[]> {
   const [projects, tasks, members] = await withTenant(tenant.toRef(), () =>
-    Promise.all([Project.count(), Task.count(), User.count({ where: { active: true } })]),
+    Promise.all([
+      Project.count(),
+      Task.count({ where: { archivedAt: null } }),
+      User.count({ where: { active: true } }),
+    ]),
   );
   return [
     meter('projects', 'Projects', projects, plan?.maxProjects ?? null),
@@ -301,4 +306,16 @@ export function trialsEndingSoon(now: Date, days: number): Promise<Tenant[]> {
     },
     order: [['id', 'ASC']],
   });
+}
+
+/** Tells the tenant's active super admins in the app too (call inside the tenant); one notice per key. */
+export async function notifySuperAdmins(notice: Omit<NotificationInput, 'userId'>): Promise<number> {
+  const users = await User.findAll({
+    attributes: ['id'],
+    where: { active: true },
+    include: [{ model: Role, as: 'roles', where: { permissionLevel: 0 }, attributes: [] }],
+  });
+  const ids = [...new Set(users.map((u) => String(u.id)))];
+  for (const userId of ids) await notify({ ...notice, userId });
+  return ids.length;
 }

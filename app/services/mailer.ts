@@ -13,6 +13,8 @@ export interface Mail {
   /** A template under views/emails/: `<template>.html.ejs` and `<template>.text.ejs`. */
   template: string;
   locals?: Record<string, unknown>;
+  /** Files sent with the message, e.g. a report as CSV. */
+  attachments?: { filename: string; content: string | Buffer; contentType?: string }[];
 }
 
 let transport: Transporter | null = null;
@@ -50,6 +52,7 @@ export async function sendMail(mail: Mail): Promise<void> {
     html,
     text,
     headers: { 'X-Steward-Tenant': tenant?.slug ?? 'platform' },
+    ...(mail.attachments ? { attachments: mail.attachments } : {}),
   };
   const info = await getTransport().sendMail(message);
   if (!config.SMTP_URL) {

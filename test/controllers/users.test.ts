@@ -40,7 +40,8 @@ describe('staff management (/users)', function () {
   let admin: supertest.Agent;
 
   before(async () => {
-    tenant = await createTenant({ kind: 'church' });
+    // Premium: these tests invite more people than the Free plan's 3 staff accounts.
+    tenant = await createTenant({ kind: 'church', plan: 'premium' });
     host = hostOf(tenant);
     admin = await signedIn(tenant, adminEmail(tenant));
   });

@@ -46,7 +46,9 @@ describe('job commands', function () {
   it('refuses an unknown job or a malformed date with usage errors', async () => {
     const unknown = await cli(['job:run', 'nope']);
     expect(unknown.code).to.equal(2);
-    expect(unknown.err).to.include('no job "nope"; jobs: credit-billing, trial-expiry');
+    expect(unknown.err).to.include(
+      'no job "nope"; jobs: credit-billing, trial-expiry, overdue-tasks, due-soon, cleanup',
+    );
     const bad = await cli(['job:run', 'credit-billing', '--date', '2026-13-45']);
     expect(bad.code).to.equal(2);
     expect(bad.err).to.include('--date');

@@ -40,8 +40,16 @@ describe('the job runner', () => {
     tenants = [await createTenant(), await createTenant(), await createTenant()];
   });
 
-  it('lists credit-billing and trial-expiry with their schedules', () => {
-    expect(JOBS.map((j) => j.name)).to.deep.equal(['credit-billing', 'trial-expiry']);
+  it('lists every job with its schedule', () => {
+    expect(JOBS.map((j) => j.name)).to.deep.equal([
+      'credit-billing',
+      'trial-expiry',
+      'overdue-tasks',
+      'due-soon',
+      'cleanup',
+    ]);
+    expect(JOBS.find((j) => j.name === 'overdue-tasks')?.schedule).to.equal('0 * * * *');
+    expect(JOBS.find((j) => j.name === 'cleanup')?.schedule).to.equal('0 3 * * 0');
     expect(JOBS[0].schedule).to.equal('0 0 * * *');
   });
 

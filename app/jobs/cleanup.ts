@@ -1,0 +1,57 @@
+import { QueryTypes } from 'sequelize';
+import { config } from '../../config/index.ts';
+import { db } from '../db/database.ts';
+import { Tenant } from '../models/tenant.ts';
+import type { Job } from './run-job.ts';
+
+const DAY_MS = 86_400_000;
+/** Read notifications older than this are deleted; unread ones stay until they are read. */
+export const READ_NOTIFICATION_DAYS = 90;
+
+/** Archives the current tenant's old done tasks (never deletes them) and drops old read notifications. */
+export async function tidyTenant(now: Date): Promise<{ archived: number; notifications: number }> {
+  const sequelize = db();
+  const taskCutoff = new Date(now.getTime() - config.TASK_ARCHIVE_DAYS * DAY_MS);
+  const noticeCutoff = new Date(now.getTime() - READ_NOTIFICATION_DAYS * DAY_MS);
+  const archived = await sequelize.query(
+    `UPDATE tasks SET archived_at = $1, updated_at = $1
+      WHERE status = 'done' AND archived_at IS NULL AND completed_at < $2
+    RETURNING id`,
+    { bind: [now, taskCutoff], type: QueryTypes.SELECT },
+  );
+  const deleted = await sequelize.query(
+    'DELETE FROM notifications WHERE read_at IS NOT NULL AND created_at < $1 RETURNING id',
+    { bind: [noticeCutoff], type: QueryTypes.SELECT },
+  );
+  return { archived: archived.length, notifications: deleted.length };
+}
+
+/**
+ * Expired sessions of the PostgreSQL store (used when REDIS_URL is unset; Redis expires its own
+ * keys, and the table then stays empty, so the statement is harmless either way).
+ */
+export async function purgeExpiredSessions(now: Date): Promise<number> {
+  const rows = await db().query('DELETE FROM public.sessions WHERE expire < $1 RETURNING sid', {
+    bind: [now],
+    type: QueryTypes.SELECT,
+  });
+  return rows.length;
+}
+
+export const cleanup: Job = {
+  name: 'cleanup',
+  schedule: '0 3 * * 0',
+  description: `Archives done tasks completed over ${config.TASK_ARCHIVE_DAYS} days ago, deletes read notifications over ${READ_NOTIFICATION_DAYS} days old and expired sessions.`,
+  async run(ctx) {
+    const tenants = await Tenant.findAll({ order: [['id', 'ASC']] });
+    const totals = { archived: 0, notifications: 0 };
+    const done = await ctx.eachTenant(tenants, async () => {
+      const tidied = await tidyTenant(ctx.now);
+      totals.archived += tidied.archived;
+      totals.notifications += tidied.notifications;
+    });
+    ctx.done(done);
+    const sessions = await purgeExpiredSessions(ctx.now);
+    ctx.log.info({ ...totals, sessions }, 'cleaned up');
+  },
+};

@@ -1,0 +1,33 @@
+import { expect } from 'chai';
+import { Notification, User } from '../../app/models/index.ts';
+import { withTenant } from '../../app/tenancy/context.ts';
+import { createUser } from '../support/auth.ts';
+import { chargeFor, fresh, freshDay, payingTenant } from './billing-support.ts';
+
+describe('credit billing notices in the app', function () {
+  this.timeout(60_000);
+
+  it('tells the super admins in the app, once per day, when the credit runs out', async () => {
+    const tenant = await payingTenant('basic', 10);
+    const member = await createUser(tenant, { level: 5 });
+    const day = freshDay();
+    await chargeFor(day);
+    expect((await fresh(tenant)).status).to.equal('past_due');
+    await chargeFor(day);
+    const notices = await withTenant(tenant.toRef(), async () => {
+      const admin = await User.findOne({
+        where: { email: `admin@${tenant.slug}.test` },
+        rejectOnEmpty: true,
+      });
+      return {
+        admin: await Notification.findAll({ where: { userId: admin.id, kind: 'billing.past_due' } }),
+        member: await Notification.count({ where: { userId: member.id } }),
+      };
+    });
+    expect(notices.admin).to.have.length(1);
+    expect(notices.admin[0].title).to.equal('Your Steward credit has run out');
+    expect(notices.admin[0].url).to.equal('/billing');
+    expect(notices.admin[0].dedupeKey).to.equal(`billing:past_due:${day}`);
+    expect(notices.member).to.equal(0);
+  });
+});

@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { QueryTypes } from 'sequelize';
+import { db } from '../../app/db/database.ts';
+import { cleanup } from '../../app/jobs/cleanup.ts';
+import { runJob } from '../../app/jobs/run-job.ts';
+import { Notification, Task } from '../../app/models/index.ts';
+import { config } from '../../config/index.ts';
+import { addTask, DAY, freshTask, inTenant, taskWorld } from './task-support.ts';
+
+async function run() {
+  const outcome = await runJob(cleanup, { triggeredBy: 'test' });
+  if (outcome.skipped) throw new Error('skipped');
+  return outcome.run;
+}
+
+const ago = (days: number) => new Date(Date.now() - days * DAY);
+
+describe('cleanup job', function () {
+  this.timeout(60_000);
+
+  it(`archives only done tasks completed over ${config.TASK_ARCHIVE_DAYS} days ago, and deletes none`, async () => {
+    const { tenant, project } = await taskWorld();
+    const old = await addTask(tenant, {
+      projectId: project.id,
+      title: 'Old done',
+      status: 'done',
+      completedAt: ago(config.TASK_ARCHIVE_DAYS + 1),
+    });
+    const recent = await addTask(tenant, {
+      projectId: project.id,
+      title: 'Recent done',
+      status: 'done',
+      completedAt: ago(config.TASK_ARCHIVE_DAYS - 1),
+    });
+    const open = await addTask(tenant, { projectId: project.id, title: 'Old open', dueAt: ago(400) });
+    await inTenant(tenant, () => Task.update({ createdAt: ago(400) }, { where: { id: open.id } }));
+
+    const result = await run();
+    expect(result.status, JSON.stringify(result.failures)).to.equal('succeeded');
+    expect((await freshTask(tenant, old)).archivedAt).to.be.instanceOf(Date);
+    expect((await freshTask(tenant, recent)).archivedAt).to.equal(null);
+    expect((await freshTask(tenant, open)).archivedAt).to.equal(null);
+    expect(await inTenant(tenant, () => Task.count())).to.equal(3);
+  });
+
+  it('deletes read notifications older than 90 days and keeps unread and recent ones', async () => {
+    const { tenant, assignee } = await taskWorld();
+    const make = (title: string, createdDaysAgo: number, read: boolean) =>
+      inTenant(tenant, async () => {
+        const n = await Notification.create({
+          userId: assignee.id,
+          kind: 'task.assigned',
+          title,
+          body: null,
+          url: null,
+          dedupeKey: null,
+          readAt: read ? ago(createdDaysAgo - 1) : null,
+        });
+        await Notification.update({ createdAt: ago(createdDaysAgo) }, { where: { id: n.id } });
+        return n;
+      });
+    await make('old read', 91, true);
+    await make('old unread', 200, false);
+    await make('recent read', 10, true);
+
+    await run();
+    const left = await inTenant(tenant, () => Notification.findAll({ where: { userId: assignee.id } }));
+    expect(left.map((n) => n.title).sort()).to.deep.equal(['old unread', 'recent read']);
+  });
+
+  it('purges expired sessions from the PostgreSQL store', async () => {
+    await db().query(
+      `INSERT INTO public.sessions (sid, sess, expire) VALUES
+        ('expired-one', '{}', now() - interval '1 day'), ('live-one', '{}', now() + interval '1 day')`,
+    );
+    await run();
+    const left = await db().query<{ sid: string }>(
+      "SELECT sid FROM public.sessions WHERE sid IN ('expired-one', 'live-one')",
+      { type: QueryTypes.SELECT },
+    );
+    expect(left.map((r) => r.sid)).to.deep.equal(['live-one']);
+  });
+});
