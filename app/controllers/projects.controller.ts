@@ -21,6 +21,7 @@ import { planRefusal, withinPlan } from '../services/plan-limits.ts';
 import {
   type Clock,
   DUE_BUCKET_LABELS,
+  dayBounds,
   dueBucket,
   openTaskCounts,
   projectStats,
@@ -189,11 +190,13 @@ export const labels = {
 
 /** What pages about projects and tasks need to show dates and texts. */
 export function pageLocals(clock: Clock) {
+  // The day and week boundaries are the same for every row of a page: work them out once.
+  const bounds = dayBounds(clock);
   return {
     labels,
     clock,
     when: (d: Date | null) => (d ? formatDateTime(d, clock.timeZone) : ''),
-    bucketOf: (task: Task) => dueBucket(task, clock),
+    bucketOf: (task: Task) => dueBucket(task, clock, bounds),
     markdown: renderMarkdown,
   };
 }

@@ -45,7 +45,8 @@ function sessionStore(): session.Store {
     store = new RedisStore({ client: redis, prefix: `${config.REDIS_PREFIX}sess:`, disableTouch: true });
   } else {
     const PgStore = connectPgSimple(session);
-    pgPool = new pg.Pool({ connectionString: databaseUrl(), max: 4 });
+    // As many connections as the app's own pool: every signed-in request reads its session first.
+    pgPool = new pg.Pool({ connectionString: databaseUrl(), max: config.DB_POOL_MAX });
     store = new PgStore({
       pool: pgPool,
       schemaName: 'public',

@@ -79,16 +79,22 @@ function orderOf(filter: MemberFilter): Order {
   return byName(dir);
 }
 
-/** One page of the directory, with the total count of matches. */
+/**
+ * One page of the directory, with the total count of matches. The count reads `members` alone (the
+ * household join only adds names to the page), and both queries run at once.
+ */
 export async function searchMembers(filter: MemberFilter) {
-  const { rows, count } = await Member.findAndCountAll({
-    where: whereOf(filter),
-    include: [{ model: Household, as: 'household' }],
-    order: orderOf(filter),
-    limit: MEMBERS_PER_PAGE,
-    offset: (filter.page - 1) * MEMBERS_PER_PAGE,
-    distinct: true,
-  });
+  const where = whereOf(filter);
+  const [count, rows] = await Promise.all([
+    Member.count({ where }),
+    Member.findAll({
+      where,
+      include: [{ model: Household, as: 'household' }],
+      order: orderOf(filter),
+      limit: MEMBERS_PER_PAGE,
+      offset: (filter.page - 1) * MEMBERS_PER_PAGE,
+    }),
+  ]);
   return { members: rows, total: count, pages: Math.max(1, Math.ceil(count / MEMBERS_PER_PAGE)) };
 }
 
