@@ -166,6 +166,38 @@ async function announce(ctx: JobContext, transitions: Transition[]): Promise<voi
   });
 }
 
+/** Days of credit left at which super admins are warned, once on each of those days. */
+export const LOW_CREDIT_WARNING_DAYS = [7, 3, 1] as const;
+
+/**
+ * Warns the super admins of active paying tenants whose credit, after today's charge, pays for
+ * exactly 7, 3 or 1 more days (the same whole days the billing page shows), in the app.
+ */
+async function warnLowCredit(ctx: JobContext): Promise<void> {
+  const rows = await db().query<{ id: string; days_left: number }>(
+    `SELECT t.id, (t.credit_cents * 30 / p.price_per_month_cents)::int AS days_left
+       FROM public.tenants t
+       JOIN public.plans p ON p.code = t.plan
+      WHERE t.status = 'active' AND p.price_per_month_cents > 0 AND t.credit_cents > 0
+        AND (t.credit_cents * 30 / p.price_per_month_cents) = ANY($1::int[])
+      ORDER BY t.id`,
+    { bind: [LOW_CREDIT_WARNING_DAYS], type: QueryTypes.SELECT },
+  );
+  if (!rows.length) return;
+  const daysLeft = new Map(rows.map((r) => [String(r.id), Number(r.days_left)]));
+  const tenants = await Tenant.findAll({ where: { id: [...daysLeft.keys()] }, order: [['id', 'ASC']] });
+  await ctx.eachTenant(tenants, async (tenant) => {
+    const days = daysLeft.get(String(tenant.id)) ?? 0;
+    await notifySuperAdmins({
+      kind: 'billing.low_credit',
+      title: `The Steward credit of ${tenant.name} lasts ${days === 1 ? 'one more day' : `${days} more days`}`,
+      body: 'Top up the credit to keep the account running; below zero it becomes past due.',
+      url: '/billing',
+      dedupeKey: `billing:low_credit:${ctx.day}`,
+    });
+  });
+}
+
 export const creditBilling: Job = {
   name: 'credit-billing',
   schedule: config.BILLING_CRON,
@@ -175,5 +207,6 @@ export const creditBilling: Job = {
     const transitions = await chargeDay(ctx);
     ctx.log.info({ transitions: transitions.length }, 'tenants charged');
     await announce(ctx, transitions);
+    await warnLowCredit(ctx);
   },
 };

@@ -30,4 +30,21 @@ describe('credit billing notices in the app', function () {
     expect(notices.admin[0].dedupeKey).to.equal(`billing:past_due:${day}`);
     expect(notices.member).to.equal(0);
   });
+
+  it('warns the super admins when the credit lasts 7, 3 or 1 more days, once a day, and not at 8', async () => {
+    // Basic costs 900 cents a month, exactly 30 a day: 240 cents leave 210 after the charge, 7 days.
+    const low = await payingTenant('basic', 240);
+    const fine = await payingTenant('basic', 270);
+    const day = freshDay();
+    await chargeFor(day);
+    await chargeFor(day);
+    const noticesOf = (tenant: typeof low) =>
+      withTenant(tenant.toRef(), () => Notification.findAll({ where: { kind: 'billing.low_credit' } }));
+    const warned = await noticesOf(low);
+    expect(warned).to.have.length(1);
+    expect(warned[0].title).to.equal(`The Steward credit of ${low.name} lasts 7 more days`);
+    expect(warned[0].url).to.equal('/billing');
+    expect((await fresh(low)).status).to.equal('active');
+    expect(await noticesOf(fine)).to.have.length(0);
+  });
 });
