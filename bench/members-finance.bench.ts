@@ -10,7 +10,6 @@ import { Tenant } from '../app/models/index.ts';
 import { formatCents } from '../app/services/money.ts';
 import { provisionTenant } from '../app/services/provisioning.ts';
 import type { TenantRef } from '../app/tenancy/context.ts';
-import { config } from '../config/index.ts';
 import { type ChurchSize, incomeOfYear, seedChurch } from './support/church-data.ts';
 import type { ServerReady } from './support/http-server.ts';
 import {
@@ -19,13 +18,13 @@ import {
   describe,
   type LoadRun,
   load,
-  printRun,
   type ReadyMessage,
   request,
+  runRounds,
+  signIn,
   startServer,
   stopServer,
   type Target,
-  toRun,
 } from './support/load.ts';
 import {
   seconds as formatSeconds,
@@ -36,7 +35,7 @@ import {
   type TargetCheck,
   target,
 } from './support/stats.ts';
-import { BENCH_PASSWORD, benchPasswordHash } from './support/tenants.ts';
+import { benchPasswordHash, hostOf } from './support/tenants.ts';
 
 export interface PageResult {
   page: string;
@@ -69,10 +68,6 @@ const MIN_RATIO = 0.7;
 const MAX_P99_MS = 30;
 const SIZE: ChurchSize = { members: 2_000, households: 700, contributions: 10_000, expenses: 600 };
 
-function hostOf(slug: string): string {
-  return `${slug}.${config.BASE_DOMAIN}`;
-}
-
 /** Church tenants `bench-mf-N` with the big directory and ledger; made once per bench database. */
 async function churchTenants(count: number, today: string): Promise<TenantRef[]> {
   const refs: TenantRef[] = [];
@@ -92,31 +87,6 @@ async function churchTenants(count: number, today: string): Promise<TenantRef[]>
     refs.push(tenant.toRef());
   }
   return refs;
-}
-
-function cookiesOf(answer: { headers: { 'set-cookie'?: string[] } }): string {
-  return (answer.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
-}
-
-/** Signs the tenant's admin in through the login form; returns the session cookie. */
-async function signIn(port: number, host: string, email: string): Promise<string> {
-  const form = await request(port, { path: '/login', headers: { host } });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1];
-  if (!csrf) throw new Error(`no sign-in form on ${host} (status ${form.status})`);
-  const body = new URLSearchParams({ email, password: BENCH_PASSWORD, _csrf: csrf, next: '/' }).toString();
-  const answer = await request(port, {
-    method: 'POST',
-    path: '/login',
-    headers: {
-      host,
-      cookie: cookiesOf(form),
-      'content-type': 'application/x-www-form-urlencoded',
-      'content-length': String(Buffer.byteLength(body)),
-    },
-    body,
-  });
-  if (answer.status !== 302) throw new Error(`signing in on ${host} answered ${answer.status}`);
-  return cookiesOf(answer) || cookiesOf(form);
 }
 
 export async function membersFinanceBench(
@@ -167,16 +137,10 @@ export async function membersFinanceBench(
       { path: '/profile', headers: { host: signedIn[0].host, cookie: signedIn[0].cookie } },
     ];
     await load(sPort, floorTarget, { connections, seconds: 1 });
-    const floorRuns: LoadRun[] = [];
-    for (let r = 1; r <= rounds; r++) {
-      const run = toRun(
-        'signed-in floor (GET /profile): Steward, one tenant',
-        r,
-        await load(sPort, floorTarget, { connections, seconds }),
-      );
-      printRun(run);
-      floorRuns.push(run);
-    }
+    const floorRuns = await runRounds(
+      [{ label: 'signed-in floor (GET /profile): Steward, one tenant', port: sPort, targets: floorTarget }],
+      { rounds, connections, seconds },
+    );
     const floor = combine(floorRuns);
     line('signed-in floor (GET /profile), Steward', describe(floor));
 
@@ -221,14 +185,7 @@ export async function membersFinanceBench(
         { label: `${p.page}: Steward, ${signedIn.length} tenants`, port: sPort, targets: stewardAll },
         { label: `${p.page}: reference, ${signedIn.length} tenants`, port: bPort, targets: refAll },
       ];
-      // Alternating the variants spreads slow drift (checkpoints, autovacuum, other work) over all.
-      for (let r = 1; r <= rounds; r++) {
-        for (const v of variants) {
-          const run = toRun(v.label, r, await load(v.port, v.targets, { connections, seconds }));
-          printRun(run);
-          result.runs.push(run);
-        }
-      }
+      result.runs = await runRounds(variants, { rounds, connections, seconds });
       const of = (label: string) => combine(result.runs.filter((run) => run.label === label));
       result.steward = { one: of(variants[0].label), rotating: of(variants[2].label) };
       result.baseline = { one: of(variants[1].label), rotating: of(variants[3].label) };

@@ -18,7 +18,7 @@ import { type NotificationPayload, notify, setPublisher } from '../app/services/
 import { provisionTenant } from '../app/services/provisioning.ts';
 import { type TenantRef, withTenant } from '../app/tenancy/context.ts';
 import { config } from '../config/index.ts';
-import { request } from './support/load.ts';
+import { signIn } from './support/load.ts';
 import {
   line,
   ms,
@@ -30,7 +30,7 @@ import {
   target,
   timed,
 } from './support/stats.ts';
-import { BENCH_PASSWORD, benchPasswordHash, inParallel } from './support/tenants.ts';
+import { benchPasswordHash, hostOf, inParallel } from './support/tenants.ts';
 
 export interface LatencySummary {
   n: number;
@@ -65,31 +65,6 @@ function summary(values: number[]): LatencySummary {
 
 function describe(s: LatencySummary): string {
   return `p50 ${ms(s.p50Ms)}  p99 ${ms(s.p99Ms)}  max ${ms(s.maxMs)}  (n=${s.n})`;
-}
-
-function cookiesOf(answer: { headers: { 'set-cookie'?: string[] } }): string {
-  return (answer.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
-}
-
-/** Signs a user in through the login form; returns the session cookie. */
-async function signIn(port: number, host: string, email: string): Promise<string> {
-  const form = await request(port, { path: '/login', headers: { host } });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1];
-  if (!csrf) throw new Error(`no sign-in form on ${host} (status ${form.status})`);
-  const body = new URLSearchParams({ email, password: BENCH_PASSWORD, _csrf: csrf, next: '/' }).toString();
-  const answer = await request(port, {
-    method: 'POST',
-    path: '/login',
-    headers: {
-      host,
-      cookie: cookiesOf(form),
-      'content-type': 'application/x-www-form-urlencoded',
-      'content-length': String(Buffer.byteLength(body)),
-    },
-    body,
-  });
-  if (answer.status !== 302) throw new Error(`signing in as ${email} answered ${answer.status}`);
-  return cookiesOf(answer);
 }
 
 function openSocket(port: number, host: string, cookie: string): Promise<Socket> {
@@ -135,7 +110,7 @@ export async function notificationsBench(opts: { sockets?: number } = {}): Promi
     { adminPasswordHash: await benchPasswordHash() },
   );
   const ref = tenant.toRef();
-  const host = `${SLUG}.${config.BASE_DOMAIN}`;
+  const host = hostOf(SLUG);
   const app = createApp();
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

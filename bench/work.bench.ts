@@ -17,12 +17,12 @@ import {
   describe,
   type LoadRun,
   load,
-  printRun,
   request,
+  runRounds,
+  signIn,
   startServer,
   stopServer,
-  type Target,
-  toRun,
+  type Variant,
 } from './support/load.ts';
 import {
   seconds as formatSeconds,
@@ -33,7 +33,7 @@ import {
   type TargetCheck,
   target,
 } from './support/stats.ts';
-import { BENCH_PASSWORD, benchPasswordHash } from './support/tenants.ts';
+import { benchPasswordHash, hostOf } from './support/tenants.ts';
 
 export interface WorkBenchResult {
   tasks: number;
@@ -60,10 +60,6 @@ const DAY = 86_400_000;
 // Goals for 16 connections on one web process of a small (2 CPU) machine.
 const MAX_DASHBOARD_P99_MS = 250;
 const MAX_LIST_P99_MS = 500;
-
-function hostOf(slug: string): string {
-  return `${slug}.${config.BASE_DOMAIN}`;
-}
 
 /** The company `bench-work` with its people, projects and tasks; made once per bench database. */
 async function workTenant(taskCount: number, projectCount: number): Promise<TenantRef> {
@@ -124,36 +120,6 @@ async function workTenant(taskCount: number, projectCount: number): Promise<Tena
   return ref;
 }
 
-function cookiesOf(answer: { headers: { 'set-cookie'?: string[] } }): string {
-  return (answer.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
-}
-
-/** Signs the tenant's admin in through the login form; returns the session cookie. */
-async function signIn(port: number, host: string): Promise<string> {
-  const form = await request(port, { path: '/login', headers: { host } });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1];
-  if (!csrf) throw new Error(`no sign-in form on ${host} (status ${form.status})`);
-  const body = new URLSearchParams({
-    email: `admin@${SLUG}.test`,
-    password: BENCH_PASSWORD,
-    _csrf: csrf,
-    next: '/',
-  }).toString();
-  const answer = await request(port, {
-    method: 'POST',
-    path: '/login',
-    headers: {
-      host,
-      cookie: cookiesOf(form),
-      'content-type': 'application/x-www-form-urlencoded',
-      'content-length': String(Buffer.byteLength(body)),
-    },
-    body,
-  });
-  if (answer.status !== 302) throw new Error(`signing in on ${host} answered ${answer.status}`);
-  return cookiesOf(answer) || cookiesOf(form);
-}
-
 export async function workBench(
   opts: { tasks?: number; projects?: number; connections?: number; seconds?: number; rounds?: number } = {},
 ): Promise<WorkBenchResult> {
@@ -187,8 +153,8 @@ export async function workBench(
     line('dashboard cache of the cached server', cache);
     const uPort = uncached.ready.port;
     const cPort = cached.ready.port;
-    const uCookie = await signIn(uPort, host);
-    const cCookie = await signIn(cPort, host);
+    const uCookie = await signIn(uPort, host, `admin@${SLUG}.test`);
+    const cCookie = await signIn(cPort, host, `admin@${SLUG}.test`);
 
     // Each page must show the tenant's own figures, or the numbers measure something else.
     const list = await request(uPort, { path: LIST_PATH, headers: { host, cookie: uCookie } });
@@ -226,17 +192,11 @@ export async function workBench(
         port: cPort,
         targets: [{ path: '/work', headers: { host, cookie: cCookie } }],
       },
-    ] satisfies { label: string; port: number; targets: Target[] }[];
+    ] satisfies Variant[];
     // Warms the JIT, the pools and the cache before anything is measured.
     for (const v of variants) await load(v.port, v.targets, { connections, seconds: 2 });
 
-    const runs: LoadRun[] = [];
-    for (let r = 1; r <= rounds; r++)
-      for (const v of variants) {
-        const run = toRun(v.label, r, await load(v.port, v.targets, { connections, seconds }));
-        printRun(run);
-        runs.push(run);
-      }
+    const runs: LoadRun[] = await runRounds(variants, { rounds, connections, seconds });
     const of = (label: string) => combine(runs.filter((run) => run.label === label));
     const taskList = listMeasured ? of(variants[0].label) : null;
     const dashboardUncached = of('(b) dashboard, cache off');

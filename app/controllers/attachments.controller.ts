@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
 import { config } from '../../config/index.ts';
-import { Forbidden, NotFound, Unauthorized } from '../errors.ts';
-import { currentUser } from '../middleware/auth.ts';
+import { Forbidden, NotFound } from '../errors.ts';
 import { Attachment } from '../models/attachment.ts';
 import type { Task } from '../models/task.ts';
 import type { User } from '../models/user.ts';
@@ -22,6 +21,7 @@ import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
 import { contentDisposition } from '../services/storage.ts';
 import { backTo } from '../validators/comment.validator.ts';
 import { idParam } from '../validators/user.validator.ts';
+import { signedInUser } from './signed-in.ts';
 
 /** An attachment as `views/attachments/_list.ejs` shows it. */
 export interface AttachmentItem {
@@ -38,13 +38,13 @@ export interface AttachmentItem {
 
 // GET /tasks/:taskId/attachments: the task's files on a page of their own.
 export async function index(req: Request, res: Response): Promise<void> {
-  const user = signedIn(req);
+  const user = signedInUser(req);
   await renderIndex(res, await loadTask(user, req.params.taskId), user, 200);
 }
 
 // POST /tasks/:taskId/attachments (multipart; the CSRF token is in the action URL)
 export async function create(req: Request, res: Response): Promise<void> {
-  const user = signedIn(req);
+  const user = signedInUser(req);
   const v = await loadTask(user, req.params.taskId);
   requireWork(v);
   const refused = await readUpload(req, res);
@@ -58,7 +58,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 
 // GET /tasks/:taskId/attachments/:id: the only way to an attachment's bytes.
 export async function show(req: Request, res: Response): Promise<void> {
-  const v = await loadTask(signedIn(req), req.params.taskId);
+  const v = await loadTask(signedInUser(req), req.params.taskId);
   const attachment = await loadAttachment(v, req.params.id);
   const file = await openFile(attachment);
   if (!file) throw new NotFound('The file of this attachment is missing.');
@@ -80,7 +80,7 @@ export async function show(req: Request, res: Response): Promise<void> {
 
 // POST /tasks/:taskId/attachments/:id/delete: its uploader or a project manager.
 export async function destroy(req: Request, res: Response): Promise<void> {
-  const user = signedIn(req);
+  const user = signedInUser(req);
   const v = await loadTask(user, req.params.taskId);
   requireWork(v);
   const attachment = await loadAttachment(v, req.params.id);
@@ -146,12 +146,6 @@ async function renderIndex(
     uploadError,
     ...(await attachmentListLocals(v, user)),
   });
-}
-
-function signedIn(req: Request): User {
-  const user = currentUser(req);
-  if (!user) throw new Unauthorized();
-  return user;
 }
 
 /** The attachment named by the URL, only when it belongs to this task; 404 otherwise. */

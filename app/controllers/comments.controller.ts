@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
 import { db } from '../db/database.ts';
-import { Forbidden, NotFound, Unauthorized } from '../errors.ts';
-import { currentUser } from '../middleware/auth.ts';
+import { Forbidden, NotFound } from '../errors.ts';
 import { CommentMention } from '../models/comment-mention.ts';
 import type { Task } from '../models/task.ts';
 import { TaskComment } from '../models/task-comment.ts';
@@ -21,6 +20,7 @@ import { notify } from '../services/notifications.ts';
 import { backTo, commentFormValues, commentSchema } from '../validators/comment.validator.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
 import { idParam } from '../validators/user.validator.ts';
+import { signedInUser } from './signed-in.ts';
 
 /** How long after posting its author may still change or delete a comment. */
 export const EDIT_WINDOW_MINUTES = 15;
@@ -44,13 +44,13 @@ export interface CommentItem {
 
 // GET /tasks/:taskId/comments: the task's comments on a page of their own.
 export async function index(req: Request, res: Response): Promise<void> {
-  const user = signedIn(req);
+  const user = signedInUser(req);
   await renderIndex(res, await loadTask(user, req.params.taskId), user, 200);
 }
 
 // POST /tasks/:taskId/comments
 export async function create(req: Request, res: Response): Promise<void> {
-  const user = signedIn(req);
+  const user = signedInUser(req);
   const v = await loadTask(user, req.params.taskId);
   requireWork(v);
   const parsed = commentSchema.safeParse(req.body ?? {});
@@ -65,7 +65,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 
 // POST /tasks/:taskId/comments/:id: its author may change it for 15 minutes.
 export async function update(req: Request, res: Response): Promise<void> {
-  const user = signedIn(req);
+  const user = signedInUser(req);
   const v = await loadTask(user, req.params.taskId);
   requireWork(v);
   const comment = await loadComment(v, req.params.id);
@@ -82,7 +82,7 @@ export async function update(req: Request, res: Response): Promise<void> {
 
 // POST /tasks/:taskId/comments/:id/delete: its author within 15 minutes, or a project manager.
 export async function destroy(req: Request, res: Response): Promise<void> {
-  const user = signedIn(req);
+  const user = signedInUser(req);
   const v = await loadTask(user, req.params.taskId);
   requireWork(v);
   const comment = await loadComment(v, req.params.id);
@@ -154,12 +154,6 @@ async function renderIndex(
     ...(await commentListLocals(v, user)),
     ...forms,
   });
-}
-
-function signedIn(req: Request): User {
-  const user = currentUser(req);
-  if (!user) throw new Unauthorized();
-  return user;
 }
 
 /** The comment named by the URL, only when it belongs to this task; 404 otherwise. */

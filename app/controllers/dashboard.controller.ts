@@ -1,10 +1,9 @@
 import type { Request, Response } from 'express';
-import { Unauthorized } from '../errors.ts';
-import { currentUser } from '../middleware/auth.ts';
 import type { MemberStatus } from '../models/member.ts';
 import { dashboardFor } from '../services/dashboard.ts';
 import { formatCents } from '../services/money.ts';
 import { dashboardFor as workDashboardFor } from '../services/work-dashboard.ts';
+import { signedInUser } from './signed-in.ts';
 
 /** The blocks of the dashboard in reading order: the kind of tenant only changes the order and words. */
 const SECTIONS = {
@@ -28,8 +27,7 @@ function dayLabel(date: string): string {
 
 // GET /  (tenant host, signed in): the figures the user's level allows, each linking to its list.
 export async function show(req: Request, res: Response): Promise<void> {
-  const user = currentUser(req);
-  if (!user) throw new Unauthorized();
+  const user = signedInUser(req);
   const [dashboard, work] = await Promise.all([dashboardFor(user), workDashboardFor(user)]);
   res.render('dashboard/show', {
     dashboard,

@@ -19,7 +19,8 @@ import {
 } from '../validators/event.validator.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
 import { idParam } from '../validators/user.validator.ts';
-import { userOf, wordsOf } from './groups.controller.ts';
+import { wordsOf } from './groups.controller.ts';
+import { signedInUser } from './signed-in.ts';
 
 type Errors = Record<string, string>;
 
@@ -31,7 +32,7 @@ interface Choices {
 
 // GET /events: upcoming or past, of the groups within reach, optionally one group's.
 export async function index(req: Request, res: Response): Promise<void> {
-  const user = userOf(req);
+  const user = signedInUser(req);
   const filter = eventFilterSchema.parse(req.query);
   const visible = await policy.visibleGroupIds(user);
   const [found, groups, timeZone, canPlan] = await Promise.all([
@@ -59,7 +60,7 @@ export async function show(req: Request, res: Response): Promise<void> {
   const event = await loadEvent(req);
   const [attendees, manage, timeZone] = await Promise.all([
     attendeesOf(event.id),
-    policy.canManageEvent(userOf(req), event),
+    policy.canManageEvent(signedInUser(req), event),
     tenantTimeZone(),
   ]);
   res.render('events/show', {
@@ -76,7 +77,7 @@ export async function show(req: Request, res: Response): Promise<void> {
 
 // GET /events/new (?group=<id> plans a meeting of that group)
 export async function newEvent(req: Request, res: Response): Promise<void> {
-  const choices = await choicesOrRefuse(userOf(req));
+  const choices = await choicesOrRefuse(signedInUser(req));
   const timeZone = await tenantTimeZone();
   const group = choices.groups.find((g) => String(g.id) === req.query.group);
   const meeting = Boolean(group) || !choices.kinds.includes('service');
@@ -93,7 +94,7 @@ export async function newEvent(req: Request, res: Response): Promise<void> {
 
 // POST /events
 export async function create(req: Request, res: Response): Promise<void> {
-  const choices = await choicesOrRefuse(userOf(req));
+  const choices = await choicesOrRefuse(signedInUser(req));
   const values = eventFormValues(req.body);
   const input = await validInput(req, choices);
   if ('errors' in input) return renderForm(req, res, 422, { choices, values, errors: input.errors });
@@ -106,7 +107,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 // GET /events/:id/edit
 export async function edit(req: Request, res: Response): Promise<void> {
   const event = await loadManagedEvent(req);
-  const choices = await choicesFor(userOf(req));
+  const choices = await choicesFor(signedInUser(req));
   const local = localParts(event.startsAt, await tenantTimeZone());
   const values = {
     title: event.title,
@@ -121,7 +122,7 @@ export async function edit(req: Request, res: Response): Promise<void> {
 // POST /events/:id
 export async function update(req: Request, res: Response): Promise<void> {
   const event = await loadManagedEvent(req);
-  const choices = await choicesFor(userOf(req));
+  const choices = await choicesFor(signedInUser(req));
   const values = eventFormValues(req.body);
   const input = await validInput(req, choices);
   if ('errors' in input) return renderForm(req, res, 422, { event, choices, values, errors: input.errors });
@@ -149,14 +150,14 @@ export async function destroy(req: Request, res: Response): Promise<void> {
 /** The event named by the URL, with its group; 404 when there is none or it is out of reach. */
 export async function loadEvent(req: Request): Promise<Event> {
   const event = await findEvent(idParam(req.params.id));
-  if (!event || !(await policy.canSeeEvent(userOf(req), event))) throw new NotFound();
+  if (!event || !(await policy.canSeeEvent(signedInUser(req), event))) throw new NotFound();
   return event;
 }
 
 /** The event, for a person who may change it and take its attendance (403 when they only see it). */
 export async function loadManagedEvent(req: Request): Promise<Event> {
   const event = await loadEvent(req);
-  await policy.authorizeEvent(userOf(req), event);
+  await policy.authorizeEvent(signedInUser(req), event);
   return event;
 }
 

@@ -1,8 +1,6 @@
 import type { Request, Response } from 'express';
-import { NotFound, Unauthorized, ValidationError } from '../errors.ts';
-import { currentUser } from '../middleware/auth.ts';
+import { NotFound, ValidationError } from '../errors.ts';
 import { Group } from '../models/group.ts';
-import type { User } from '../models/user.ts';
 import * as policy from '../policies/group.policy.ts';
 import { groupTrend } from '../services/attendance.ts';
 import * as audit from '../services/audit.ts';
@@ -26,13 +24,14 @@ import {
 } from '../validators/group.validator.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
 import { idParam } from '../validators/user.validator.ts';
+import { signedInUser } from './signed-in.ts';
 
 type Errors = Record<string, string>;
 
 // GET /groups: everyone's groups for those who view members, otherwise the groups one leads.
 export async function index(req: Request, res: Response): Promise<void> {
   const filter = groupFilterSchema.parse(req.query);
-  const visible = await policy.visibleGroupIds(userOf(req));
+  const visible = await policy.visibleGroupIds(signedInUser(req));
   const { groups, total, pages } = await searchGroups(filter, visible);
   const pageUrl = (page: number) => `/groups?${new URLSearchParams({ q: filter.q, page: String(page) })}`;
   const scoped = visible !== 'all';
@@ -111,12 +110,6 @@ export async function destroy(req: Request, res: Response): Promise<void> {
 // Shared with the roster controllers in ./groups/ and the events controllers.
 
 /** The signed-in person (the route line has required one). */
-export function userOf(req: Request): User {
-  const user = currentUser(req);
-  if (!user) throw new Unauthorized();
-  return user;
-}
-
 export function wordsOf(res: Response): Vocabulary {
   return res.locals.words as Vocabulary;
 }
@@ -124,7 +117,7 @@ export function wordsOf(res: Response): Vocabulary {
 /** The group named by the URL; 404 when there is none or it is out of the person's reach. */
 export async function loadGroup(req: Request): Promise<Group> {
   const group = await findGroup(idParam(req.params.id));
-  if (!group || !(await policy.canSeeGroup(userOf(req), group))) throw new NotFound();
+  if (!group || !(await policy.canSeeGroup(signedInUser(req), group))) throw new NotFound();
   return group;
 }
 
@@ -136,7 +129,7 @@ export async function renderShow(
   status = 200,
   errors: Errors = {},
 ): Promise<void> {
-  const user = userOf(req);
+  const user = signedInUser(req);
   const manage = await policy.canManageRoster(user, group);
   const q = rosterSearchSchema.parse({ q: req.query.q ?? req.body?.q }).q;
   const [roster, candidates, trend, timeZone] = await Promise.all([

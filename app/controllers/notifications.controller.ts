@@ -1,12 +1,11 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { NotFound, Unauthorized } from '../errors.ts';
-import { currentUser } from '../middleware/auth.ts';
+import { NotFound } from '../errors.ts';
 import { Notification } from '../models/notification.ts';
-import type { User } from '../models/user.ts';
 import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
 import { toPayload } from '../services/notifications.ts';
 import { idParam } from '../validators/user.validator.ts';
+import { localPath, signedInUser } from './signed-in.ts';
 
 /** The signed-in user's own notifications: every lookup is by id and user, so others' are a 404. */
 
@@ -15,7 +14,7 @@ const pageSchema = z.object({ page: z.coerce.number().int().min(1).max(100_000).
 
 // GET /notifications
 export async function index(req: Request, res: Response): Promise<void> {
-  const user = signedIn(req);
+  const user = signedInUser(req);
   const { page } = pageSchema.parse(req.query);
   const [{ rows, count }, unread, timeZone] = await Promise.all([
     Notification.findAndCountAll({
@@ -47,7 +46,7 @@ export async function index(req: Request, res: Response): Promise<void> {
 
 // GET /notifications/unread.json: the bell's count and its drop-down.
 export async function unread(req: Request, res: Response): Promise<void> {
-  const user = signedIn(req);
+  const user = signedInUser(req);
   const [count, latest] = await Promise.all([
     Notification.count({ where: { userId: user.id, readAt: null } }),
     Notification.findAll({
@@ -65,7 +64,7 @@ export async function unread(req: Request, res: Response): Promise<void> {
 
 // POST /notifications/:id/read: then on to the notification's page when asked (`next`).
 export async function read(req: Request, res: Response): Promise<void> {
-  const user = signedIn(req);
+  const user = signedInUser(req);
   const notification = await Notification.findOne({ where: { id: idParam(req.params.id), userId: user.id } });
   if (!notification) throw new NotFound();
   if (!notification.readAt) await notification.update({ readAt: new Date() });
@@ -78,7 +77,7 @@ export async function read(req: Request, res: Response): Promise<void> {
 
 // POST /notifications/read-all
 export async function readAll(req: Request, res: Response): Promise<void> {
-  const user = signedIn(req);
+  const user = signedInUser(req);
   const [marked] = await Notification.update(
     { readAt: new Date() },
     { where: { userId: user.id, readAt: null } },
@@ -89,15 +88,4 @@ export async function readAll(req: Request, res: Response): Promise<void> {
   }
   req.flash('success', marked ? 'Every notification is marked as read.' : 'Nothing was unread.');
   res.redirect('/notifications');
-}
-
-function signedIn(req: Request): User {
-  const user = currentUser(req);
-  if (!user) throw new Unauthorized();
-  return user;
-}
-
-/** A path of this site (never another host), or null. */
-function localPath(next: unknown): string | null {
-  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : null;
 }

@@ -1,30 +1,23 @@
 import type { Request, Response } from 'express';
 import { UniqueConstraintError } from 'sequelize';
-import { Unauthorized } from '../errors.ts';
-import { currentUser } from '../middleware/auth.ts';
 import { User } from '../models/user.ts';
 import * as audit from '../services/audit.ts';
 import { profileSchema } from '../validators/profile.validator.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
+import { signedInUser } from './signed-in.ts';
 
 const EMAIL_TAKEN = 'is already used by another account here';
 
 /** The signed-in person (requireAuth on the route line has made sure there is one). */
-function me(req: Request): User {
-  const user = currentUser(req);
-  if (!user) throw new Unauthorized();
-  return user;
-}
-
 // GET /profile: shows and edits the signed-in person's name and e-mail.
 export function show(req: Request, res: Response): void {
-  const user = me(req);
+  const user = signedInUser(req);
   render(res, 200, user, { name: user.name, email: user.email }, {});
 }
 
 // POST /profile
 export async function update(req: Request, res: Response): Promise<void> {
-  const user = me(req);
+  const user = signedInUser(req);
   const values = { name: text(req.body?.name), email: text(req.body?.email) };
   const parsed = profileSchema.safeParse(req.body ?? {});
   const errors = parsed.success ? {} : fieldErrors(parsed.error);

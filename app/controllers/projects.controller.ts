@@ -1,8 +1,6 @@
 import type { Request, Response } from 'express';
 import { Op } from 'sequelize';
 import { db } from '../db/database.ts';
-import { Unauthorized } from '../errors.ts';
-import { currentUser } from '../middleware/auth.ts';
 import { Project } from '../models/project.ts';
 import { ProjectMember } from '../models/project-member.ts';
 import { Task } from '../models/task.ts';
@@ -45,6 +43,7 @@ import {
   taskFilterSchema,
 } from '../validators/task.validator.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
+import { signedInUser } from './signed-in.ts';
 
 type Errors = Record<string, string>;
 const PROJECTS_PER_PAGE = 50;
@@ -53,7 +52,7 @@ const PROJECTS_PER_PAGE = 50;
 export async function index(req: Request, res: Response): Promise<void> {
   const filter = projectFilterSchema.parse(req.query);
   const where = {
-    [Op.and]: [visibleProjectsWhere(userOf(req)), filter.status ? { status: filter.status } : {}],
+    [Op.and]: [visibleProjectsWhere(signedInUser(req)), filter.status ? { status: filter.status } : {}],
   };
   const { rows: projects, count: total } = await Project.findAndCountAll({
     where,
@@ -83,12 +82,15 @@ export async function index(req: Request, res: Response): Promise<void> {
 
 // GET /projects/:id: its tasks (filtered, paged), members and figures.
 export async function show(req: Request, res: Response): Promise<void> {
-  await renderShow(req, res, await loadProject(userOf(req), req.params.id));
+  await renderShow(req, res, await loadProject(signedInUser(req), req.params.id));
 }
 
 // GET /projects/new
 export async function newProject(req: Request, res: Response): Promise<void> {
-  await renderForm(res, 200, { values: { status: 'planning', ownerId: String(userOf(req).id) }, errors: {} });
+  await renderForm(res, 200, {
+    values: { status: 'planning', ownerId: String(signedInUser(req).id) },
+    errors: {},
+  });
 }
 
 // POST /projects: the owner is always a member who works on the project.
@@ -105,7 +107,7 @@ export async function create(req: Request, res: Response): Promise<void> {
       await ProjectMember.create({ projectId: created.id, userId: owner.id, role: 'member' });
       return created;
     },
-    userOf(req),
+    signedInUser(req),
   ).catch(planRefusal);
   if (typeof project === 'string') return renderForm(res, 422, { values, errors: { _: project } });
   await audit.record({ action: 'project.created', ...recordOf(project), after: snapshot(project, owner) });
@@ -115,7 +117,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 
 // GET /projects/:id/edit
 export async function edit(req: Request, res: Response): Promise<void> {
-  const v = await loadProject(userOf(req), req.params.id);
+  const v = await loadProject(signedInUser(req), req.params.id);
   requireManage(v);
   const p = v.record;
   const values = {
@@ -131,7 +133,7 @@ export async function edit(req: Request, res: Response): Promise<void> {
 
 // POST /projects/:id: a new owner becomes a working member if they were not one.
 export async function update(req: Request, res: Response): Promise<void> {
-  const v = await loadProject(userOf(req), req.params.id);
+  const v = await loadProject(signedInUser(req), req.params.id);
   requireManage(v);
   const project = v.record;
   const values = projectFormValues(req.body);
@@ -154,7 +156,7 @@ export async function update(req: Request, res: Response): Promise<void> {
 
 // POST /projects/:id/delete: the tasks go with it, and their attached files.
 export async function destroy(req: Request, res: Response): Promise<void> {
-  const v = await loadProject(userOf(req), req.params.id);
+  const v = await loadProject(signedInUser(req), req.params.id);
   requireManage(v);
   const project = v.record;
   const before = snapshot(project, await ownerOf(project));
@@ -202,12 +204,6 @@ export function pageLocals(clock: Clock) {
 }
 
 /** The signed-in staff member (the route line already required one). */
-export function userOf(req: Request): User {
-  const user = currentUser(req);
-  if (!user) throw new Unauthorized();
-  return user;
-}
-
 /** What the audit log says about `project`: every entry carries its project id for the activity feed. */
 export function recordOf(project: Project) {
   return { recordType: 'project', recordId: project.id, recordLabel: project.name, projectId: project.id };
@@ -234,7 +230,7 @@ export async function renderShow(
   const filter = { ...taskFilterSchema.parse(req.query), project: '' };
   const clock = await tenantClock();
   const [page, members, stats, owner] = await Promise.all([
-    searchTasks(userOf(req), filter, clock, project.id),
+    searchTasks(signedInUser(req), filter, clock, project.id),
     membersOf(project.id),
     projectStats(project.id, clock),
     ownerOf(project),
@@ -259,7 +255,7 @@ export async function renderShow(
 }
 
 /** Makes `userId` a working member of the project; what changed for the audit entry, or null. */
-export async function ensureWorkingMember(
+async function ensureWorkingMember(
   projectId: string,
   userId: string,
 ): Promise<{ from: string | null; to: 'member' } | null> {

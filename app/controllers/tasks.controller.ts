@@ -22,13 +22,14 @@ import {
 import { fieldErrors } from '../validators/tenant.validator.ts';
 import { attachmentListLocals } from './attachments.controller.ts';
 import { commentListLocals } from './comments.controller.ts';
-import { membersOf, pageLocals, userOf } from './projects.controller.ts';
+import { membersOf, pageLocals } from './projects.controller.ts';
+import { localPath, signedInUser } from './signed-in.ts';
 
 type Errors = Record<string, string>;
 
 // GET /tasks: every task the user may see, filtered, sorted and paged.
 export async function index(req: Request, res: Response): Promise<void> {
-  const user = userOf(req);
+  const user = signedInUser(req);
   const filter = taskFilterSchema.parse(req.query);
   const clock = await tenantClock();
   const [projects, page] = await Promise.all([visibleProjects(user), searchTasks(user, filter, clock)]);
@@ -47,7 +48,7 @@ export async function index(req: Request, res: Response): Promise<void> {
 
 // GET /tasks/:id
 export async function show(req: Request, res: Response): Promise<void> {
-  const user = userOf(req);
+  const user = signedInUser(req);
   const v = await loadTask(user, req.params.id);
   const task = v.record;
   const [assignee, creator, clock, comments, attachments] = await Promise.all([
@@ -73,7 +74,7 @@ export async function show(req: Request, res: Response): Promise<void> {
 
 // GET /projects/:id/tasks/new
 export async function newTask(req: Request, res: Response): Promise<void> {
-  const v = await loadProject(userOf(req), req.params.id);
+  const v = await loadProject(signedInUser(req), req.params.id);
   requireWork(v);
   await renderForm(res, 200, {
     project: v.record,
@@ -84,7 +85,7 @@ export async function newTask(req: Request, res: Response): Promise<void> {
 
 // POST /projects/:id/tasks
 export async function create(req: Request, res: Response): Promise<void> {
-  const v = await loadProject(userOf(req), req.params.id);
+  const v = await loadProject(signedInUser(req), req.params.id);
   requireWork(v);
   const project = v.record;
   const values = taskFormValues(req.body);
@@ -98,20 +99,20 @@ export async function create(req: Request, res: Response): Promise<void> {
         projectId: project.id,
         ...fieldsOf(input.data, clock),
         completedAt: input.data.status === 'done' ? clock.now : null,
-        createdBy: userOf(req).id,
+        createdBy: signedInUser(req).id,
       }),
-    userOf(req),
+    signedInUser(req),
   ).catch(planRefusal);
   if (typeof task === 'string') return renderForm(res, 422, { project, values, errors: { _: task } });
   await audit.record({ action: 'task.created', ...recordOf(task), after: await snapshot(task) });
-  await tellAssignee(task, project, userOf(req), null);
+  await tellAssignee(task, project, signedInUser(req), null);
   req.flash('success', `${task.title} was added to ${project.name}.`);
   res.redirect(`/tasks/${task.id}`);
 }
 
 // GET /tasks/:id/edit
 export async function edit(req: Request, res: Response): Promise<void> {
-  const v = await loadTask(userOf(req), req.params.id);
+  const v = await loadTask(signedInUser(req), req.params.id);
   requireWork(v);
   const task = v.record;
   const clock = await tenantClock();
@@ -130,7 +131,7 @@ export async function edit(req: Request, res: Response): Promise<void> {
 
 // POST /tasks/:id: moving to done sets completed_at, leaving done clears it.
 export async function update(req: Request, res: Response): Promise<void> {
-  const v = await loadTask(userOf(req), req.params.id);
+  const v = await loadTask(signedInUser(req), req.params.id);
   requireWork(v);
   const task = v.record;
   const project = task.project as Project;
@@ -147,14 +148,14 @@ export async function update(req: Request, res: Response): Promise<void> {
   const changes = audit.diff(before, after);
   if (Object.keys(changes).length)
     await audit.record({ action: actionFor(changes), ...recordOf(task), before, after });
-  await tellAssignee(task, project, userOf(req), before.assigneeId as string | null);
+  await tellAssignee(task, project, signedInUser(req), before.assigneeId as string | null);
   req.flash('success', `${task.title} was saved.`);
   res.redirect(`/tasks/${task.id}`);
 }
 
 // POST /tasks/:id/delete: its attached files go with it.
 export async function destroy(req: Request, res: Response): Promise<void> {
-  const v = await loadTask(userOf(req), req.params.id);
+  const v = await loadTask(signedInUser(req), req.params.id);
   requireWork(v);
   const task = v.record;
   const before = await snapshot(task);
@@ -191,8 +192,7 @@ export async function snapshot(task: Task): Promise<Record<string, unknown>> {
 
 /** A safe place to go back to after a change: a path of this site, or the task's page. */
 export function backTo(req: Request, task: Task): string {
-  const next = typeof req.body?.next === 'string' ? req.body.next : '';
-  return /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : `/tasks/${task.id}`;
+  return localPath(req.body?.next) ?? `/tasks/${task.id}`;
 }
 
 /** The form's fields, with the due date and time read in the tenant's time zone. */

@@ -1,24 +1,15 @@
 import { Op, QueryTypes } from 'sequelize';
-import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
 import { Tenant } from '../models/tenant.ts';
 import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
 import { sendMail } from '../services/mailer.ts';
 import { notify } from '../services/notifications.ts';
-import { hostUrl } from '../services/urls.ts';
+import { hostUrl, tenantHosts } from '../services/urls.ts';
 import type { Job } from './run-job.ts';
 
 /** Tenants whose people are working: a suspended tenant's pages are closed, so nobody is chased. */
 export function workingTenants(): Promise<Tenant[]> {
   return Tenant.findAll({ where: { status: { [Op.ne]: 'suspended' } }, order: [['id', 'ASC']] });
-}
-
-/** Each tenant's own host (its primary domain, else `<slug>.BASE_DOMAIN`), for links in e-mails. */
-export async function tenantHosts(tenants: Tenant[]): Promise<Map<string, string>> {
-  const primary = await Tenant.primaryDomains(tenants);
-  return new Map(
-    tenants.map((t) => [String(t.id), primary.get(String(t.id)) ?? `${t.slug}.${config.BASE_DOMAIN}`]),
-  );
 }
 
 interface OverdueRow {

@@ -370,16 +370,3 @@ export async function recentWork(user: User, limit = 10, now = new Date()): Prom
   });
   return feedItems(rows, now);
 }
-
-/** The latest entries of one project, for its pages. */
-export async function recentInProject(projectId: string, limit = 10, now = new Date()): Promise<FeedItem[]> {
-  const rows = await AuditLog.findAll({
-    where: { projectId },
-    order: [
-      ['createdAt', 'DESC'],
-      ['id', 'DESC'],
-    ],
-    limit,
-  });
-  return feedItems(rows, now);
-}

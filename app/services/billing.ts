@@ -13,10 +13,11 @@ import { Tenant } from '../models/tenant.ts';
 import { User } from '../models/user.ts';
 import { withTenant } from '../tenancy/context.ts';
 import * as audit from './audit.ts';
+import { addDays } from './calendar.ts';
 import { sendMail } from './mailer.ts';
 import { formatCents } from './money.ts';
 import { type NotificationInput, notify } from './notifications.ts';
-import { hostUrl } from './urls.ts';
+import { hostUrl, tenantHosts } from './urls.ts';
 
 /*
  * Credit billing. Each tenant on a paid plan prepays into `credit_cents`; the daily job charges
@@ -48,10 +49,7 @@ export function dayNumber(day: string): number {
   return Math.round(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
 }
 
-/** `day` moved by `days` (may be negative). */
-export function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
+export { addDays } from './calendar.ts';
 
 /** What one day costs on a plan of `pricePerMonthCents` (see the rounding rule above). */
 export function dailyChargeCents(pricePerMonthCents: number, day: string): number {
@@ -254,20 +252,19 @@ export async function requestPlanChange(
   return admins.length;
 }
 
-/** E-mail addresses of the tenant's active super admins (level 0); call inside the tenant. */
-export async function superAdminEmails(): Promise<string[]> {
+/** The tenant's active super admins (level 0), each once; call inside the tenant. */
+async function activeSuperAdmins(): Promise<User[]> {
   const users = await User.findAll({
     attributes: ['id', 'email'],
     where: { active: true },
     include: [{ model: Role, as: 'roles', where: { permissionLevel: 0 }, attributes: [] }],
   });
-  return [...new Set(users.map((u) => u.email))];
+  return [...new Map(users.map((u) => [String(u.id), u])).values()];
 }
 
 /** The tenant's own billing page, for links in e-mails. */
 async function billingUrl(tenant: Tenant): Promise<string> {
-  const primary = (await Tenant.primaryDomains([tenant])).get(String(tenant.id));
-  return hostUrl(primary ?? `${tenant.slug}.${config.BASE_DOMAIN}`, '/billing');
+  return hostUrl((await tenantHosts([tenant])).get(String(tenant.id)) ?? '', '/billing');
 }
 
 /**
@@ -278,7 +275,7 @@ export async function tellSuperAdmins(
   tenant: Tenant,
   mail: { template: string; subject: string; locals?: Record<string, unknown> },
 ): Promise<number> {
-  const to = await superAdminEmails();
+  const to = [...new Set((await activeSuperAdmins()).map((u) => u.email))];
   const plan = await Plan.findOne({ where: { code: tenant.plan } });
   const locals = {
     org: { name: tenant.name, status: tenant.status },
@@ -310,12 +307,7 @@ export function trialsEndingSoon(now: Date, days: number): Promise<Tenant[]> {
 
 /** Tells the tenant's active super admins in the app too (call inside the tenant); one notice per key. */
 export async function notifySuperAdmins(notice: Omit<NotificationInput, 'userId'>): Promise<number> {
-  const users = await User.findAll({
-    attributes: ['id'],
-    where: { active: true },
-    include: [{ model: Role, as: 'roles', where: { permissionLevel: 0 }, attributes: [] }],
-  });
-  const ids = [...new Set(users.map((u) => String(u.id)))];
+  const ids = (await activeSuperAdmins()).map((u) => String(u.id));
   for (const userId of ids) await notify({ ...notice, userId });
   return ids.length;
 }

@@ -102,10 +102,6 @@ export function useCacheBackend(next: CacheBackend): void {
   memory.clear();
 }
 
-export function cacheBackend(): CacheBackend {
-  return backend;
-}
-
 /** The store in use now, or null when caching is off or Redis is configured but not reachable. */
 function store(): Store | null {
   if (backend === 'off') return null;

@@ -1,5 +1,6 @@
 import type { CreationAttributes } from 'sequelize';
 import { db } from '../db/database.ts';
+import { lockForTransaction } from '../db/locks.ts';
 import {
   Attachment,
   AuditLog,
@@ -205,9 +206,7 @@ export async function seedWorkDemo(
   const sequelize = db();
   return sequelize.transaction(async () => {
     // Two runs at once queue here; the second then finds the projects of the first.
-    await sequelize.query('SELECT pg_advisory_xact_lock(hashtext($1))', {
-      bind: [`steward:demo-work:${tenant.schema}`],
-    });
+    await lockForTransaction(`steward:demo-work:${tenant.schema}`);
     if ((await Project.count()) > 0) return null;
     const users = await User.findAll({ where: { active: true }, include: ['roles'], order: [['id', 'ASC']] });
     if (users.length === 0) return null;

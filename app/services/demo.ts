@@ -1,5 +1,6 @@
 import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
+import { lockForTransaction } from '../db/locks.ts';
 import { log } from '../logger.ts';
 import { Member, Role, Tenant, User, UserRole } from '../models/index.ts';
 import type { TenantKind } from '../models/tenant.ts';
@@ -13,6 +14,7 @@ import { seedWorkDemo } from './demo-work.ts';
 import { localParts, tenantTimeZone } from './local-time.ts';
 import { hashPassword } from './passwords.ts';
 import { provisionTenant } from './provisioning.ts';
+import { hostUrl } from './urls.ts';
 
 export type { DemoCounts } from './demo/insert.ts';
 
@@ -66,8 +68,7 @@ const DEMO: DemoTenant[] = [
 ];
 
 export function tenantUrl(slug: string): string {
-  const port = config.publicPort === 80 || config.publicPort === 443 ? '' : `:${config.publicPort}`;
-  return `${config.PUBLIC_SCHEME}://${slug}.${config.BASE_DOMAIN}${port}`;
+  return hostUrl(`${slug}.${config.BASE_DOMAIN}`, '');
 }
 
 export interface DemoDataOptions {
@@ -88,9 +89,7 @@ export async function fillDemoData(kind: TenantKind, opts: DemoDataOptions = {})
   const sequelize = db();
   return sequelize.transaction(async () => {
     // Two demo runs at once queue here; the second then finds the people of the first.
-    await sequelize.query('SELECT pg_advisory_xact_lock(hashtext($1))', {
-      bind: [`steward:demo:${tenant.schema}`],
-    });
+    await lockForTransaction(`steward:demo:${tenant.schema}`);
     if ((await Member.count()) > 0) return null;
     const timeZone = await tenantTimeZone();
     const now = opts.now ?? new Date();

@@ -3,6 +3,7 @@ import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { col, fn, Op, where as sqlWhere } from 'sequelize';
 import { db } from '../db/database.ts';
+import { lockForTransaction } from '../db/locks.ts';
 import { Household, Member } from '../models/index.ts';
 import { type MemberCsvRow, memberCsvRowSchema } from '../validators/member.validator.ts';
 import * as audit from './audit.ts';
@@ -279,9 +280,7 @@ export interface ImportResult {
  */
 export async function runImport(key: string, fileName: string): Promise<ImportResult> {
   return db().transaction(async () => {
-    await db().query('SELECT pg_advisory_xact_lock(hashtext(:lock))', {
-      replacements: { lock: `steward:member-import:${key}` },
-    });
+    await lockForTransaction(`steward:member-import:${key}`);
     const check = await checkImport(await readStored(key));
     const householdIds = await householdsFor(check.valid);
     for (let i = 0; i < check.valid.length; i += INSERT_BATCH) {

@@ -3,8 +3,10 @@ import { fn, literal, Op } from 'sequelize';
 import { Task, User } from '../models/index.ts';
 import type { Project } from '../models/project.ts';
 import { TASK_STATUSES, type TaskPriority, type TaskStatus } from '../models/task.ts';
+import { addDays } from './calendar.ts';
 import { formatDateTime, localParts, tenantTimeZone } from './local-time.ts';
-import { addDays, mondayOf } from './work-dashboard.ts';
+import { neutralise } from './members-csv.ts';
+import { mondayOf } from './work-dashboard.ts';
 
 /**
  * A project's report: its tasks by status and by assignee, the overdue ones, and how many were
@@ -187,7 +189,7 @@ export async function projectReport(project: Project, now = new Date()): Promise
  */
 export function safeCell(value: string | number): string | number {
   if (typeof value === 'number') return value;
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return neutralise(value);
 }
 
 /** The report's figures as CSV: the status × assignee table, the overdue tasks, the weeks. */

@@ -4,6 +4,7 @@ import { Task } from '../models/task.ts';
 import { User } from '../models/user.ts';
 import { visibleTasksWhere } from '../policies/project.policy.ts';
 import type { DueFilter, TaskFilter, TaskSort } from '../validators/task.validator.ts';
+import { addDays, onOrBefore } from './calendar.ts';
 import { instantOf, localParts, tenantTimeZone } from './local-time.ts';
 
 /**
@@ -24,18 +25,6 @@ export async function tenantClock(now = new Date()): Promise<Clock> {
   return { now, timeZone: await tenantTimeZone() };
 }
 
-/** "YYYY-MM-DD" moved by `days` calendar days. */
-function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
-/** 0 for Monday … 6 for Sunday. */
-function weekdayIndex(date: string): number {
-  const [y, m, d] = date.split('-').map(Number);
-  return (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7;
-}
-
 const midnight = (date: string, timeZone: string) => instantOf(date, '00:00', timeZone);
 
 export interface DayBounds {
@@ -50,7 +39,7 @@ export interface DayBounds {
 
 export function dayBounds({ now, timeZone }: Clock): DayBounds {
   const { date } = localParts(now, timeZone);
-  const monday = addDays(date, -weekdayIndex(date));
+  const monday = onOrBefore(date, 1);
   return {
     today: midnight(date, timeZone),
     tomorrow: midnight(addDays(date, 1), timeZone),
@@ -184,11 +173,6 @@ export function dueBucket(
   if (due < bounds.tomorrow.getTime()) return 'today';
   if (due < bounds.nextWeek.getTime()) return 'week';
   return 'later';
-}
-
-/** True when the task is past due and not done. */
-export function isOverdue(task: Pick<Task, 'dueAt' | 'status'>, now: Date): boolean {
-  return Boolean(task.dueAt && task.dueAt < now && task.status !== 'done');
 }
 
 /** The most open tasks "My tasks" lists; nobody should have more, and the page stays light. */

@@ -5,6 +5,7 @@ import type { User } from '../models/user.ts';
 import { managesAllProjects, visibleProjectsWhere, visibleTasksWhere } from '../policies/project.policy.ts';
 import { currentTenant, type TenantRef, withTenant } from '../tenancy/context.ts';
 import * as cache from './cache.ts';
+import { addDays, onOrBefore } from './calendar.ts';
 import { instantOf, localParts, tenantTimeZone } from './local-time.ts';
 
 /**
@@ -17,7 +18,6 @@ import { instantOf, localParts, tenantTimeZone } from './local-time.ts';
 /** The cache group every dashboard entry belongs to; a write to the work tables bumps it. */
 export const WORK_CACHE_GROUP = 'work';
 const TTL_SECONDS = 60;
-const DAY_MS = 86_400_000;
 
 export interface Week {
   /** Monday 00:00 in the tenant's time zone. */
@@ -28,15 +28,11 @@ export interface Week {
   startDate: string;
 }
 
-/** Adds `days` to a "YYYY-MM-DD" calendar date. */
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
+export { addDays } from './calendar.ts';
 
 /** The Monday on or before a "YYYY-MM-DD" calendar date. */
 export function mondayOf(date: string): string {
-  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
-  return addDays(date, -((weekday + 6) % 7));
+  return onOrBefore(date, 1);
 }
 
 /** The week (Monday to Sunday, in `timeZone`) that holds `now`. */

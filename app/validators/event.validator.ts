@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { blankIfMissing, ID_RE, idListField, timeField } from './group.validator.ts';
-import { lineField } from './user.validator.ts';
+import { idListField, timeField } from './group.validator.ts';
+import { blankIfMissing, ID_RE, lineField } from './user.validator.ts';
 
 export const EVENT_KINDS = ['service', 'group_meeting'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];

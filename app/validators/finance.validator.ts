@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { CONTRIBUTION_METHODS } from '../models/contribution.ts';
 import { parseCents } from '../services/money.ts';
-import { lineField } from './user.validator.ts';
+import { ID_RE, lineField } from './user.validator.ts';
 
 export { idParam } from './user.validator.ts';
 
-const ID_RE = /^[1-9][0-9]{0,17}$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // "1,234.56": commas between groups of three digits separate thousands; "1,5" stays a decimal comma.
 const THOUSANDS_RE = /^\s*-?\s*[$€£]?\s*\d{1,3}(,\d{3})+(\.\d{1,2})?\s*$/;

@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { idList, lineField, textField } from './user.validator.ts';
-
-/** The digits `idParam` accepts: a positive number that fits a BIGINT. */
-export const ID_RE = /^[1-9][0-9]{0,17}$/;
+import { blankIfMissing, ID_RE, idList, lineField, textField } from './user.validator.ts';
 
 export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
@@ -17,11 +14,6 @@ export const timeField = z
   .trim()
   .regex(TIME_RE, 'must be a time such as 19:30')
   .transform((v) => v.slice(0, 5));
-
-/** A form field left out of the post reads as left empty, so it gets the same message. */
-export function blankIfMissing<S extends z.ZodType>(schema: S) {
-  return z.preprocess((v) => v ?? '', schema);
-}
 
 export const groupSchema = z.object({
   name: blankIfMissing(lineField(120, 1)),

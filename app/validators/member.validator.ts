@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { MEMBER_STATUSES } from '../models/member.ts';
 import { emailField } from './tenant.validator.ts';
-import { lineField, textField } from './user.validator.ts';
+import { ID_RE, lineField, textField } from './user.validator.ts';
 
-// Digits that fit a BIGINT (the same rule as idParam).
-const ID_RE = /^[1-9][0-9]{0,17}$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A real calendar day written YYYY-MM-DD (2025-02-30 is refused). */

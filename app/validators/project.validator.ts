@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { PROJECT_STATUSES, type ProjectStatus } from '../models/project.ts';
 import { PROJECT_ROLES, type ProjectRole } from '../models/project-member.ts';
-import { lineField, textField } from './user.validator.ts';
+import { blankIfMissing, ID_RE, lineField, textField } from './user.validator.ts';
 
-/** The digits `idParam` accepts: a positive number that fits a BIGINT. */
-const ID_RE = /^[1-9][0-9]{0,17}$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export const PROJECT_STATUS_LABELS: Record<ProjectStatus, string> = {
@@ -26,11 +24,6 @@ export function isCalendarDate(v: string): boolean {
   if (!m) return false;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
   return d.getUTCFullYear() === Number(m[1]) && d.toISOString().slice(0, 10) === v && Number(m[1]) >= 1900;
-}
-
-/** A form field left out of the post reads as left empty, so it gets the same message. */
-export function blankIfMissing<S extends z.ZodType>(schema: S) {
-  return z.preprocess((v) => v ?? '', schema);
 }
 
 /** An optional "YYYY-MM-DD"; empty is stored as NULL. */

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../models/task.ts';
-import { blankIfMissing, optionalDate } from './project.validator.ts';
-import { idList, lineField, textField } from './user.validator.ts';
+import { optionalDate } from './project.validator.ts';
+import { blankIfMissing, ID_RE, idList, lineField, textField } from './user.validator.ts';
 
-const ID_RE = /^[1-9][0-9]{0,17}$/;
 const TIME_RE = /^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f]/;

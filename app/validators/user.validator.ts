@@ -3,7 +3,7 @@ import { NotFound } from '../errors.ts';
 import { emailField } from './tenant.validator.ts';
 
 // Digits that fit a BIGINT: anything else would make PostgreSQL raise an error (a 500) on lookup.
-const ID_RE = /^[1-9][0-9]{0,17}$/;
+export const ID_RE = /^[1-9][0-9]{0,17}$/;
 
 /** A record id from the URL; anything that cannot be an id is a 404, never a database error. */
 export function idParam(raw: unknown): string {
@@ -15,6 +15,11 @@ export function idParam(raw: unknown): string {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const LINE_BREAK = /[\r\n\t]/;
+
+/** A form field left out of the post reads as left empty, so it gets the same message. */
+export function blankIfMissing<S extends z.ZodType>(schema: S) {
+  return z.preprocess((v) => v ?? '', schema);
+}
 
 /** A one-line text of at most `max` characters, trimmed; `min` 1 makes it required. */
 export function lineField(max: number, min = 0) {

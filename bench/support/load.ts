@@ -7,6 +7,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import http from 'node:http';
 import autocannon from 'autocannon';
 import { line, median, round } from './stats.ts';
+import { BENCH_PASSWORD } from './tenants.ts';
 
 export interface ReadyMessage {
   type: 'ready';
@@ -102,6 +103,32 @@ export function request(
   });
 }
 
+/** The session cookies an answer sets, as one Cookie header. */
+export function cookiesOf(answer: { headers: http.IncomingHttpHeaders }): string {
+  return (answer.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+}
+
+/** Signs `email` (with the bench password) in through the login form on `host`; returns the session cookie. */
+export async function signIn(port: number, host: string, email: string): Promise<string> {
+  const form = await request(port, { path: '/login', headers: { host } });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1];
+  if (!csrf) throw new Error(`no sign-in form on ${host} (status ${form.status})`);
+  const body = new URLSearchParams({ email, password: BENCH_PASSWORD, _csrf: csrf, next: '/' }).toString();
+  const answer = await request(port, {
+    method: 'POST',
+    path: '/login',
+    headers: {
+      host,
+      cookie: cookiesOf(form),
+      'content-type': 'application/x-www-form-urlencoded',
+      'content-length': String(Buffer.byteLength(body)),
+    },
+    body,
+  });
+  if (answer.status !== 302) throw new Error(`signing in as ${email} on ${host} answered ${answer.status}`);
+  return cookiesOf(answer) || cookiesOf(form);
+}
+
 /**
  * Loads `targets` with `connections` connections for `seconds`. Each connection starts at its own
  * place in the list, so with several tenants they do not all ask for the same one at once.
@@ -138,6 +165,32 @@ export function toRun(label: string, roundNo: number, r: autocannon.Result): Loa
     non2xx: r.non2xx,
     durationS: round(r.duration, 2),
   };
+}
+
+/** One load of a comparison: what to load, on which server, under which label. */
+export interface Variant {
+  label: string;
+  port: number;
+  targets: Target[];
+}
+
+/**
+ * Loads every variant for `seconds` a run, `rounds` times over, printing each run. Alternating the
+ * variants spreads slow drift (checkpoints, autovacuum, other work) over all of them.
+ */
+export async function runRounds(
+  variants: readonly Variant[],
+  opts: { rounds: number; connections: number; seconds: number },
+): Promise<LoadRun[]> {
+  const runs: LoadRun[] = [];
+  for (let r = 1; r <= opts.rounds; r++) {
+    for (const v of variants) {
+      const run = toRun(v.label, r, await load(v.port, v.targets, opts));
+      printRun(run);
+      runs.push(run);
+    }
+  }
+  return runs;
 }
 
 /** Medians over rounds: on a small shared machine one disturbed run should not decide a ratio. */

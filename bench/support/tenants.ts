@@ -3,8 +3,14 @@ import { Tenant } from '../../app/models/index.ts';
 import { hashPassword } from '../../app/services/passwords.ts';
 import { provisionTenant } from '../../app/services/provisioning.ts';
 import type { TenantRef } from '../../app/tenancy/context.ts';
+import { config } from '../../config/index.ts';
 
 export const BENCH_PASSWORD = 'bench-password-2026';
+
+/** The Host header of a tenant's pages. */
+export function hostOf(slug: string): string {
+  return `${slug}.${config.BASE_DOMAIN}`;
+}
 
 let sharedHash: Promise<string> | null = null;
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type supertest from 'supertest';
 import { Event, type Group, type Member, type Tenant } from '../../app/models/index.ts';
 import { attendanceOf } from '../../app/services/attendance.ts';
-import { createUser, postForm, signedIn } from '../support/auth.ts';
+import { postForm } from '../support/auth.ts';
 import { createTenant, hostOf, uniqueSlug } from '../support/factories.ts';
 import {
   addToGroup,
@@ -14,11 +14,8 @@ import {
   inTenant,
   markPresent,
   presentIds,
+  signInGroupAgents,
 } from '../support/groups.ts';
-
-function adminEmail(tenant: Tenant): string {
-  return `admin@${tenant.slug}.test`;
-}
 
 function sorted(...members: Member[]): string[] {
   return members.map((m) => String(m.id)).sort();
@@ -60,14 +57,7 @@ describe('taking attendance (/events/:id/attendance)', function () {
     b1 = await createMember(tenant, { firstName: 'Ben', lastName: 'Dane' });
     for (const m of [a1, a2, a3]) await addToGroup(tenant, groupA, m);
     await addToGroup(tenant, groupB, b1);
-    const viewerEmail = `${uniqueSlug('viewer')}@example.test`;
-    const plainEmail = `${uniqueSlug('plain')}@example.test`;
-    await createUser(tenant, { level: 4, email: viewerEmail });
-    await createUser(tenant, { level: 5, email: plainEmail });
-    admin = await signedIn(tenant, adminEmail(tenant));
-    viewer = await signedIn(tenant, viewerEmail);
-    plain = await signedIn(tenant, plainEmail);
-    leader = await signedIn(tenant, lead.email);
+    ({ admin, viewer, plain, leader } = await signInGroupAgents(tenant, lead.email));
   });
 
   describe('the checklist', () => {

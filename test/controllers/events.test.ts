@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
 import { Event, type Group, Setting, type Tenant } from '../../app/models/index.ts';
-import { createUser, csrfToken, postForm, signedIn } from '../support/auth.ts';
-import { createTenant, hostOf, uniqueSlug } from '../support/factories.ts';
+import { csrfToken, postForm, signedIn } from '../support/auth.ts';
+import { adminEmail, createTenant, hostOf } from '../support/factories.ts';
 import {
   auditEntries,
   createEvent,
@@ -11,11 +11,8 @@ import {
   createMember,
   inTenant,
   markPresent,
+  signInGroupAgents,
 } from '../support/groups.ts';
-
-function adminEmail(tenant: Tenant): string {
-  return `admin@${tenant.slug}.test`;
-}
 
 function eventCount(tenant: Tenant): Promise<number> {
   return inTenant(tenant, () => Event.count());
@@ -58,14 +55,7 @@ describe('events (/events)', function () {
       groupId: groupB.id,
       startsAt: new Date(Date.now() + 3 * DAY),
     });
-    const viewerEmail = `${uniqueSlug('viewer')}@example.test`;
-    const plainEmail = `${uniqueSlug('plain')}@example.test`;
-    await createUser(tenant, { level: 4, email: viewerEmail });
-    await createUser(tenant, { level: 5, email: plainEmail });
-    admin = await signedIn(tenant, adminEmail(tenant));
-    viewer = await signedIn(tenant, viewerEmail);
-    plain = await signedIn(tenant, plainEmail);
-    leader = await signedIn(tenant, lead.email);
+    ({ admin, viewer, plain, leader } = await signInGroupAgents(tenant, lead.email));
   });
 
   describe('the list', () => {

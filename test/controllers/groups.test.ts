@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
 import { Event, Group, GroupMember, type Member, type Tenant } from '../../app/models/index.ts';
-import { createUser, csrfToken, postForm, signedIn } from '../support/auth.ts';
-import { createTenant, hostOf, http, uniqueSlug } from '../support/factories.ts';
+import { csrfToken, postForm, signedIn } from '../support/auth.ts';
+import { adminEmail, createTenant, hostOf, http } from '../support/factories.ts';
 import {
   addToGroup,
   auditEntries,
@@ -13,11 +13,8 @@ import {
   inTenant,
   markPresent,
   rosterOf,
+  signInGroupAgents,
 } from '../support/groups.ts';
-
-function adminEmail(tenant: Tenant): string {
-  return `admin@${tenant.slug}.test`;
-}
 
 function groupCount(tenant: Tenant): Promise<number> {
   return inTenant(tenant, () => Group.count());
@@ -54,14 +51,7 @@ describe('groups and their rosters (/groups)', function () {
     bob = await createMember(tenant, { firstName: 'Bob', lastName: 'Brightwater' });
     await addToGroup(tenant, groupA, alice);
     await addToGroup(tenant, groupB, bob);
-    const viewerEmail = `${uniqueSlug('viewer')}@example.test`;
-    const plainEmail = `${uniqueSlug('plain')}@example.test`;
-    await createUser(tenant, { level: 4, email: viewerEmail });
-    await createUser(tenant, { level: 5, email: plainEmail });
-    admin = await signedIn(tenant, adminEmail(tenant));
-    viewer = await signedIn(tenant, viewerEmail);
-    plain = await signedIn(tenant, plainEmail);
-    leader = await signedIn(tenant, lead.email);
+    ({ admin, viewer, plain, leader } = await signInGroupAgents(tenant, lead.email));
   });
 
   describe('the list', () => {

@@ -1,15 +1,11 @@
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import type supertest from 'supertest';
-import { Group, GroupMember, Household, Member, type Tenant } from '../../app/models/index.ts';
+import { type Group, Household, Member, type Tenant } from '../../app/models/index.ts';
 import { neutralise } from '../../app/services/members-csv.ts';
-import { withTenant } from '../../app/tenancy/context.ts';
 import { createUser, signedIn } from '../support/auth.ts';
-import { createTenant, hostOf } from '../support/factories.ts';
-
-function inTenant<T>(tenant: Tenant, fn: () => Promise<T>): Promise<T> {
-  return withTenant(tenant.toRef(), fn);
-}
+import { adminEmail, createTenant, hostOf } from '../support/factories.ts';
+import { addToGroup, createGroup, inTenant } from '../support/groups.ts';
 
 function addMember(tenant: Tenant, fields: Partial<Parameters<typeof Member.create>[0]>): Promise<Member> {
   return inTenant(tenant, () =>
@@ -47,7 +43,7 @@ describe('members CSV export (/members/export.csv)', function () {
   before(async () => {
     tenant = await createTenant({ kind: 'church' });
     host = hostOf(tenant);
-    admin = await signedIn(tenant, `admin@${tenant.slug}.test`);
+    admin = await signedIn(tenant, adminEmail(tenant));
     const home = await inTenant(tenant, () =>
       Household.create({ name: 'Smith, "the" family', address: null, phone: null }),
     );
@@ -77,16 +73,8 @@ describe('members CSV export (/members/export.csv)', function () {
         status: 'regular',
       });
     }
-    group = await inTenant(tenant, async () => {
-      const g = await Group.create({
-        name: 'Export group',
-        description: null,
-        meetingDay: null,
-        meetingTime: null,
-      });
-      await GroupMember.create({ groupId: g.id, memberId: alice.id });
-      return g;
-    });
+    group = await createGroup(tenant, { name: 'Export group' });
+    await addToGroup(tenant, group, alice);
   });
 
   it('downloads every matching person, not one page, as a dated attachment', async () => {
@@ -161,7 +149,7 @@ describe('members CSV export (/members/export.csv)', function () {
   it('names the file after "people" in a company tenant', async () => {
     const company = await createTenant({ kind: 'company' });
     await addMember(company, { firstName: 'Only', lastName: 'Company' });
-    const agent = await signedIn(company, `admin@${company.slug}.test`);
+    const agent = await signedIn(company, adminEmail(company));
     const res = await agent.get('/members/export.csv').set('Host', hostOf(company)).buffer(true);
     expect(res.headers['content-disposition']).to.include(`filename="people-${today()}.csv"`);
     const rows = rowsOf(res);

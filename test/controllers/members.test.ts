@@ -14,13 +14,9 @@ import {
   User,
 } from '../../app/models/index.ts';
 import { canSeeNotes } from '../../app/policies/member.policy.ts';
-import { withTenant } from '../../app/tenancy/context.ts';
 import { createUser, csrfToken, postForm, signedIn } from '../support/auth.ts';
-import { createTenant, hostOf, http, uniqueSlug } from '../support/factories.ts';
-
-function inTenant<T>(tenant: Tenant, fn: () => Promise<T>): Promise<T> {
-  return withTenant(tenant.toRef(), fn);
-}
+import { adminEmail, createTenant, hostOf, http, uniqueSlug } from '../support/factories.ts';
+import { addToGroup, createGroup, inTenant } from '../support/groups.ts';
 
 type MemberFields = Partial<Parameters<typeof Member.create>[0]>;
 
@@ -59,8 +55,6 @@ function auditOf(tenant: Tenant, action: string, recordId?: string): Promise<Aud
 function listedNames(html: string): string[] {
   return [...html.matchAll(/<a href="\/members\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
 }
-
-const adminEmail = (tenant: Tenant) => `admin@${tenant.slug}.test`;
 
 const validForm = {
   firstName: 'Grace',
@@ -243,17 +237,9 @@ describe('members directory (/members)', function () {
           status: 'regular',
         });
       }
-      group = await inTenant(listed, async () => {
-        const g = await Group.create({
-          name: 'Choir',
-          description: null,
-          meetingDay: null,
-          meetingTime: null,
-        });
-        await GroupMember.create({ groupId: g.id, memberId: zed.id, role: 'leader' });
-        await GroupMember.create({ groupId: g.id, memberId: xeno.id });
-        return g;
-      });
+      group = await createGroup(listed, { name: 'Choir' });
+      await addToGroup(listed, group, zed, 'leader');
+      await addToGroup(listed, group, xeno);
     });
 
     it('shows 50 per page with the total count and a link to the next page', async () => {
@@ -642,15 +628,7 @@ describe('members directory (/members)', function () {
 
     it('deletes a person after the confirm form, with their group places, and audits it', async () => {
       const member = await addMember(tenant, { firstName: 'Gone', lastName: 'Soon' });
-      await inTenant(tenant, async () => {
-        const g = await Group.create({
-          name: `G ${uniqueSlug()}`,
-          description: null,
-          meetingDay: null,
-          meetingTime: null,
-        });
-        await GroupMember.create({ groupId: g.id, memberId: member.id });
-      });
+      await addToGroup(tenant, await createGroup(tenant, { name: `G ${uniqueSlug()}` }), member);
       const page = await admin.get(`/members/${member.id}`).set('Host', host);
       expect(page.text).to.include(`action="/members/${member.id}/delete"`);
       const res = await postForm(admin, host, `/members/${member.id}/delete`, {}, `/members/${member.id}`);

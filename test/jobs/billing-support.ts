@@ -1,12 +1,10 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
-import type supertest from 'supertest';
 import { db } from '../../app/db/database.ts';
 import { creditBilling } from '../../app/jobs/credit-billing.ts';
 import { type RunOutcome, runJob } from '../../app/jobs/run-job.ts';
-import { BillingEntry, PlatformAdmin, Tenant } from '../../app/models/index.ts';
-import { csrfToken } from '../support/auth.ts';
-import { createTenant, http, TEST_PASSWORD, testPasswordHash, uniqueSlug } from '../support/factories.ts';
+import { BillingEntry, Tenant } from '../../app/models/index.ts';
+import { createTenant } from '../support/factories.ts';
 
 /** A tenant past its trial, on `plan`, with `creditCents` of credit (and its first super admin). */
 export async function payingTenant(
@@ -59,23 +57,5 @@ export function freshDay(): string {
   return new Date(Date.UTC(2040, 0, 1) + dayCounter * 86_400_000).toISOString().slice(0, 10);
 }
 
-export const ROOT = 'localhost';
-
-/** A supertest agent signed in as a new platform admin, and that admin. */
-export async function signedInAdmin(): Promise<{ agent: supertest.Agent; admin: PlatformAdmin }> {
-  const admin = await PlatformAdmin.create({
-    email: `${uniqueSlug('ops')}@steward.test`,
-    name: 'Platform Admin',
-    passwordHash: await testPasswordHash(),
-    lastLoginAt: null,
-  });
-  const agent = http();
-  const _csrf = await csrfToken(agent, ROOT, '/admin/login');
-  const res = await agent
-    .post('/admin/login')
-    .set('Host', ROOT)
-    .type('form')
-    .send({ email: admin.email, password: TEST_PASSWORD, _csrf });
-  expect(res.status, res.text.slice(0, 300)).to.equal(302);
-  return { agent, admin };
-}
+/** The admin console's host and its sign-in, shared with the admin controller tests. */
+export { PLATFORM_HOST as ROOT, signedInPlatformAdmin as signedInAdmin } from '../support/auth.ts';

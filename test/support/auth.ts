@@ -1,8 +1,11 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
-import { Role, type Tenant, User, UserRole } from '../../app/models/index.ts';
+import { PlatformAdmin, Role, type Tenant, User, UserRole } from '../../app/models/index.ts';
 import { withTenant } from '../../app/tenancy/context.ts';
 import { hostOf, http, TEST_PASSWORD, testPasswordHash, uniqueSlug } from './factories.ts';
+
+/** The platform's own host (the admin console). */
+export const PLATFORM_HOST = 'localhost';
 
 /** Creates an active user in `tenant` holding that tenant's first role of `level` (password TEST_PASSWORD). */
 export async function createUser(
@@ -64,4 +67,23 @@ export async function postForm(
     .set('Host', host)
     .type('form')
     .send({ ...body, _csrf });
+}
+
+/** A supertest agent signed in through /admin/login as a new platform admin, and that admin. */
+export async function signedInPlatformAdmin(): Promise<{ agent: supertest.Agent; admin: PlatformAdmin }> {
+  const admin = await PlatformAdmin.create({
+    email: `${uniqueSlug('ops')}@steward.test`,
+    name: 'Platform Admin',
+    passwordHash: await testPasswordHash(),
+    lastLoginAt: null,
+  });
+  const agent = http();
+  const _csrf = await csrfToken(agent, PLATFORM_HOST, '/admin/login');
+  const res = await agent
+    .post('/admin/login')
+    .set('Host', PLATFORM_HOST)
+    .type('form')
+    .send({ email: admin.email, password: TEST_PASSWORD, _csrf });
+  expect(res.status, res.text.slice(0, 300)).to.equal(302);
+  return { agent, admin };
 }

@@ -42,6 +42,11 @@ export function http(): supertest.Agent {
   return supertest.agent(app);
 }
 
+/** The e-mail of the super admin createTenant provisions. */
+export function adminEmail(tenant: Tenant): string {
+  return `admin@${tenant.slug}.test`;
+}
+
 export function hostOf(tenant: Tenant): string {
   return `${tenant.slug}.localhost`;
 }

@@ -1,3 +1,4 @@
+import type supertest from 'supertest';
 import {
   Attendance,
   AuditLog,
@@ -9,8 +10,8 @@ import {
   type User,
 } from '../../app/models/index.ts';
 import { withTenant } from '../../app/tenancy/context.ts';
-import { createUser } from './auth.ts';
-import { uniqueSlug } from './factories.ts';
+import { createUser, signedIn } from './auth.ts';
+import { adminEmail, uniqueSlug } from './factories.ts';
 
 /** Factories for groups, rosters, events and attendance, each run inside the tenant's schema. */
 
@@ -124,4 +125,30 @@ export function rosterOf(tenant: Tenant, groupId: string): Promise<string[]> {
 /** The audit entries with this action, the latest first. */
 export function auditEntries(tenant: Tenant, action: string): Promise<AuditLog[]> {
   return inTenant(tenant, () => AuditLog.findAll({ where: { action }, order: [['id', 'DESC']] }));
+}
+
+/** The agents the group pages' access checks use. */
+export interface GroupAgents {
+  /** The tenant's super admin (level 0). */
+  admin: supertest.Agent;
+  /** A member viewer (level 4). */
+  viewer: supertest.Agent;
+  /** A plain member (level 5) who leads nothing. */
+  plain: supertest.Agent;
+  /** The user `leaderEmail`, a leader. */
+  leader: supertest.Agent;
+}
+
+/** Creates a level-4 viewer and a level-5 user, then signs in the admin, those two and the leader. */
+export async function signInGroupAgents(tenant: Tenant, leaderEmail: string): Promise<GroupAgents> {
+  const viewerEmail = `${uniqueSlug('viewer')}@example.test`;
+  const plainEmail = `${uniqueSlug('plain')}@example.test`;
+  await createUser(tenant, { level: 4, email: viewerEmail });
+  await createUser(tenant, { level: 5, email: plainEmail });
+  return {
+    admin: await signedIn(tenant, adminEmail(tenant)),
+    viewer: await signedIn(tenant, viewerEmail),
+    plain: await signedIn(tenant, plainEmail),
+    leader: await signedIn(tenant, leaderEmail),
+  };
 }

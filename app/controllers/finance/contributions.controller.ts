@@ -15,6 +15,7 @@ import {
   today,
 } from '../../validators/finance.validator.ts';
 import { fieldErrors } from '../../validators/tenant.validator.ts';
+import { ID_RE } from '../../validators/user.validator.ts';
 
 type Errors = Record<string, string>;
 
@@ -142,7 +143,7 @@ function refuseLocked(req: Request, res: Response, entry: Contribution, reason: 
 }
 
 async function findMember(raw: string): Promise<Member | null> {
-  return /^[1-9][0-9]{0,17}$/.test(raw) ? Member.findByPk(raw) : null;
+  return ID_RE.test(raw) ? Member.findByPk(raw) : null;
 }
 
 /** The form's fields, with the fund (active, or the entry's own) and the person checked to exist. */

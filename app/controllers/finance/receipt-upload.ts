@@ -15,7 +15,7 @@ export type ReceiptType = keyof typeof RECEIPT_TYPES;
 const ALLOWED = `${Object.values(RECEIPT_TYPES).slice(0, -1).join(', ')} or ${Object.values(RECEIPT_TYPES).at(-1)}`;
 const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1']);
 
-export function sniffReceiptType(data: Buffer): ReceiptType | null {
+function sniffReceiptType(data: Buffer): ReceiptType | null {
   const ascii = (from: number, to: number) => data.subarray(from, to).toString('latin1');
   if (ascii(0, 5) === '%PDF-') return 'application/pdf';
   if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))

@@ -13,14 +13,15 @@ import { notify } from '../../services/notifications.ts';
 import { rosterAddSchema } from '../../validators/group.validator.ts';
 import { fieldErrors } from '../../validators/tenant.validator.ts';
 import { idParam } from '../../validators/user.validator.ts';
-import { loadGroup, recordOf, renderShow, userOf } from '../groups.controller.ts';
+import { loadGroup, recordOf, renderShow } from '../groups.controller.ts';
+import { signedInUser } from '../signed-in.ts';
 
 /** A person's place on a group's roster: added with a role, or removed. */
 
 // POST /groups/:id/members
 export async function create(req: Request, res: Response): Promise<void> {
   const group = await loadGroup(req);
-  await policy.authorizeRoster(userOf(req), group);
+  await policy.authorizeRoster(signedInUser(req), group);
   const parsed = rosterAddSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderShow(req, res, group, 422, fieldErrors(parsed.error));
   const member = await Member.findByPk(parsed.data.memberId);
@@ -36,7 +37,7 @@ export async function create(req: Request, res: Response): Promise<void> {
     ...recordOf(group),
     after: placeOf(name, member.id, role),
   });
-  await tellMember(member, group, role, userOf(req));
+  await tellMember(member, group, role, signedInUser(req));
   req.flash('success', `${name} was added${role === 'leader' ? ' as a leader' : ''}.`);
   const q = typeof req.body?.q === 'string' ? req.body.q : '';
   res.redirect(`/groups/${group.id}${q ? `?${new URLSearchParams({ q })}` : ''}`);
@@ -45,7 +46,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 // POST /groups/:id/members/:memberId/delete
 export async function destroy(req: Request, res: Response): Promise<void> {
   const group = await loadGroup(req);
-  const user = userOf(req);
+  const user = signedInUser(req);
   await policy.authorizeRoster(user, group);
   const place = await loadPlace(group.id, req.params.memberId);
   const name = memberName(placeMember(place));

@@ -4,7 +4,8 @@ import * as audit from '../../services/audit.ts';
 import { memberName, placeMember } from '../../services/groups.ts';
 import { rosterRoleSchema } from '../../validators/group.validator.ts';
 import { fieldErrors } from '../../validators/tenant.validator.ts';
-import { loadGroup, recordOf, renderShow, userOf } from '../groups.controller.ts';
+import { loadGroup, recordOf, renderShow } from '../groups.controller.ts';
+import { signedInUser } from '../signed-in.ts';
 import { loadPlace, pageAfterChange, placeOf } from './members.controller.ts';
 
 /** A person's role in a group: leader or member. */
@@ -12,7 +13,7 @@ import { loadPlace, pageAfterChange, placeOf } from './members.controller.ts';
 // POST /groups/:id/members/:memberId/role
 export async function update(req: Request, res: Response): Promise<void> {
   const group = await loadGroup(req);
-  const user = userOf(req);
+  const user = signedInUser(req);
   await policy.authorizeRoster(user, group);
   const place = await loadPlace(group.id, req.params.memberId);
   const parsed = rosterRoleSchema.safeParse(req.body ?? {});

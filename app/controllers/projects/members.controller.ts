@@ -11,13 +11,14 @@ import * as audit from '../../services/audit.ts';
 import { memberAddSchema } from '../../validators/project.validator.ts';
 import { fieldErrors } from '../../validators/tenant.validator.ts';
 import { idParam } from '../../validators/user.validator.ts';
-import { recordOf, renderShow, userOf } from '../projects.controller.ts';
+import { recordOf, renderShow } from '../projects.controller.ts';
+import { signedInUser } from '../signed-in.ts';
 
 /** A staff member's place in a project: added with a role (member or viewer), or removed. */
 
 // POST /projects/:id/members
 export async function create(req: Request, res: Response): Promise<void> {
-  const v = await loadProject(userOf(req), req.params.id);
+  const v = await loadProject(signedInUser(req), req.params.id);
   requireManage(v);
   const project = v.record;
   const parsed = memberAddSchema.safeParse(req.body ?? {});
@@ -35,7 +36,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 
 // POST /projects/:id/members/:userId/delete: their tasks in this project lose their assignee.
 export async function destroy(req: Request, res: Response): Promise<void> {
-  const v = await loadProject(userOf(req), req.params.id);
+  const v = await loadProject(signedInUser(req), req.params.id);
   requireManage(v);
   const project = v.record;
   const place = await loadPlace(project.id, req.params.userId);

@@ -5,14 +5,15 @@ import { loadProject, requireManage } from '../../policies/project.policy.ts';
 import * as audit from '../../services/audit.ts';
 import { memberRoleSchema } from '../../validators/project.validator.ts';
 import { fieldErrors } from '../../validators/tenant.validator.ts';
-import { recordOf, renderShow, userOf } from '../projects.controller.ts';
+import { recordOf, renderShow } from '../projects.controller.ts';
+import { signedInUser } from '../signed-in.ts';
 import { isOwner, loadPlace, placeOf, unassignTasks } from './members.controller.ts';
 
 /** A member's role in a project: member (works on tasks) or viewer (reads only). */
 
 // POST /projects/:id/members/:userId/role: a new viewer's tasks in the project lose their assignee.
 export async function update(req: Request, res: Response): Promise<void> {
-  const v = await loadProject(userOf(req), req.params.id);
+  const v = await loadProject(signedInUser(req), req.params.id);
   requireManage(v);
   const project = v.record;
   const place = await loadPlace(project.id, req.params.userId);

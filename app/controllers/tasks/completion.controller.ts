@@ -3,14 +3,14 @@ import { AuditLog } from '../../models/audit-log.ts';
 import type { Task, TaskStatus } from '../../models/task.ts';
 import { loadTask, requireWork } from '../../policies/project.policy.ts';
 import * as audit from '../../services/audit.ts';
-import { userOf } from '../projects.controller.ts';
+import { signedInUser } from '../signed-in.ts';
 import { backTo, recordOf, snapshot } from '../tasks.controller.ts';
 
 /** A task's completion: marking it done, and reopening it. */
 
 // POST /tasks/:id/completion
 export async function create(req: Request, res: Response): Promise<void> {
-  const v = await loadTask(userOf(req), req.params.id);
+  const v = await loadTask(signedInUser(req), req.params.id);
   requireWork(v);
   const task = v.record;
   if (task.status !== 'done') {
@@ -24,7 +24,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 
 // POST /tasks/:id/completion/delete: back to the status it had before it was done.
 export async function destroy(req: Request, res: Response): Promise<void> {
-  const v = await loadTask(userOf(req), req.params.id);
+  const v = await loadTask(signedInUser(req), req.params.id);
   requireWork(v);
   const task = v.record;
   if (task.status === 'done') {

@@ -1,9 +1,8 @@
 import type { Request, Response } from 'express';
-import { Unauthorized } from '../../errors.ts';
-import { currentUser } from '../../middleware/auth.ts';
 import * as audit from '../../services/audit.ts';
 import { passwordChangeSchema } from '../../validators/profile.validator.ts';
 import { fieldErrors } from '../../validators/tenant.validator.ts';
+import { signedInUser } from '../signed-in.ts';
 
 /** The signed-in person's own password (GET/POST /profile/password). Passwords are never put back into the form. */
 
@@ -14,8 +13,7 @@ export function edit(_req: Request, res: Response): void {
 
 // POST /profile/password
 export async function update(req: Request, res: Response): Promise<void> {
-  const user = currentUser(req);
-  if (!user) throw new Unauthorized();
+  const user = signedInUser(req);
   const parsed = passwordChangeSchema.safeParse(req.body ?? {});
   const errors = parsed.success ? {} : fieldErrors(parsed.error);
   if (parsed.success && !(await user.checkPassword(parsed.data.currentPassword)))

@@ -1,13 +1,11 @@
 import type { Request, Response } from 'express';
-import { Unauthorized } from '../../errors.ts';
-import { currentUser } from '../../middleware/auth.ts';
 import { loadProject } from '../../policies/project.policy.ts';
 import { feedPage, feedQuerySchema } from '../../services/activity.ts';
+import { signedInUser } from '../signed-in.ts';
 
 // GET /projects/:id/activity: one project's feed; 404 for those who cannot see the project.
 export async function index(req: Request, res: Response): Promise<void> {
-  const user = currentUser(req);
-  if (!user) throw new Unauthorized();
+  const user = signedInUser(req);
   const { record: project } = await loadProject(user, req.params.id);
   const { page } = feedQuerySchema.parse(req.query);
   const feed = await feedPage({ projectId: project.id }, page);

@@ -1,29 +1,10 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
-import { Plan, PlatformAdmin } from '../../../app/models/index.ts';
-import { csrfToken, postForm } from '../../support/auth.ts';
-import { http, TEST_PASSWORD, testPasswordHash, uniqueSlug } from '../../support/factories.ts';
+import { Plan } from '../../../app/models/index.ts';
+import { PLATFORM_HOST, postForm, signedInPlatformAdmin } from '../../support/auth.ts';
+import { uniqueSlug } from '../../support/factories.ts';
 
-const ROOT = 'localhost';
-
-/** A supertest agent signed in through /admin/login as a new platform admin. */
-async function signedInAdmin(): Promise<supertest.Agent> {
-  const admin = await PlatformAdmin.create({
-    email: `${uniqueSlug('ops')}@steward.test`,
-    name: 'Platform Admin',
-    passwordHash: await testPasswordHash(),
-    lastLoginAt: null,
-  });
-  const agent = http();
-  const _csrf = await csrfToken(agent, ROOT, '/admin/login');
-  const res = await agent
-    .post('/admin/login')
-    .set('Host', ROOT)
-    .type('form')
-    .send({ email: admin.email, password: TEST_PASSWORD, _csrf });
-  expect(res.status).to.equal(302);
-  return agent;
-}
+const ROOT = PLATFORM_HOST;
 
 describe('platform admin: plans', () => {
   let agent: supertest.Agent;
@@ -31,7 +12,7 @@ describe('platform admin: plans', () => {
 
   // A plan of this test's own, so the seeded plans other tests rely on stay as they are.
   beforeEach(async () => {
-    agent ??= await signedInAdmin();
+    agent ??= (await signedInPlatformAdmin()).agent;
     plan = await Plan.create({
       code: uniqueSlug('gold').slice(0, 32),
       name: 'Gold',

@@ -2,38 +2,12 @@ import { expect } from 'chai';
 import { Op, QueryTypes } from 'sequelize';
 import type supertest from 'supertest';
 import { db } from '../../../app/db/database.ts';
-import { Domain, PlatformAdmin, Tenant, User } from '../../../app/models/index.ts';
+import { Domain, Tenant, User } from '../../../app/models/index.ts';
 import { withTenant } from '../../../app/tenancy/context.ts';
-import { createUser, csrfToken, postForm, signedIn } from '../../support/auth.ts';
-import {
-  createTenant,
-  hostOf,
-  http,
-  TEST_PASSWORD,
-  testPasswordHash,
-  uniqueSlug,
-} from '../../support/factories.ts';
+import { createUser, PLATFORM_HOST, postForm, signedIn, signedInPlatformAdmin } from '../../support/auth.ts';
+import { createTenant, hostOf, http, uniqueSlug } from '../../support/factories.ts';
 
-const ROOT = 'localhost';
-
-/** A supertest agent signed in through /admin/login as a new platform admin. */
-async function signedInAdmin(): Promise<supertest.Agent> {
-  const admin = await PlatformAdmin.create({
-    email: `${uniqueSlug('ops')}@steward.test`,
-    name: 'Platform Admin',
-    passwordHash: await testPasswordHash(),
-    lastLoginAt: null,
-  });
-  const agent = http();
-  const _csrf = await csrfToken(agent, ROOT, '/admin/login');
-  const res = await agent
-    .post('/admin/login')
-    .set('Host', ROOT)
-    .type('form')
-    .send({ email: admin.email, password: TEST_PASSWORD, _csrf });
-  expect(res.status, res.text.slice(0, 300)).to.equal(302);
-  return agent;
-}
+const ROOT = PLATFORM_HOST;
 
 /** Posts an admin form with a CSRF token taken from the dashboard; checks the status when given. */
 async function post(
@@ -73,7 +47,7 @@ describe('platform admin: tenants', () => {
   let agent: supertest.Agent;
 
   before(async () => {
-    agent = await signedInAdmin();
+    ({ agent } = await signedInPlatformAdmin());
   });
 
   describe('dashboard', () => {
