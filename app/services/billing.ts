@@ -220,7 +220,7 @@ export async function requestPlanChange(
   plan: Plan,
   message: string,
 ): Promise<number> {
-  const admins = await PlatformAdmin.findAll({ order: [['id', 'ASC']] });
+  const admins = await PlatformAdmin.findAll({ where: { active: true }, order: [['id', 'ASC']] });
   const current = await Plan.findOne({ where: { code: tenant.plan } });
   const locals = {
     requester: { name: requester.name, email: requester.email },

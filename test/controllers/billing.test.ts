@@ -102,7 +102,14 @@ describe('tenant billing page', function () {
   });
 
   describe('asking for another plan', () => {
-    it('e-mails every platform admin and records the request in the audit log', async () => {
+    it('e-mails every active platform admin and records the request in the audit log', async () => {
+      const retired = await PlatformAdmin.create({
+        email: `${uniqueSlug('retired')}@steward.test`,
+        name: 'Retired Ops',
+        passwordHash: await testPasswordHash(),
+        lastLoginAt: null,
+        active: false,
+      });
       const admins = await Promise.all(
         ['a', 'b'].map(async (n) =>
           PlatformAdmin.create({
@@ -134,6 +141,7 @@ describe('tenant billing page', function () {
         expect(mail.text).to.include('We are growing fast');
         expect(mail.text).to.include(`/admin/tenants/${tenant.id}`);
       }
+      expect(mailbox.to(retired.email)).to.have.length(0);
       const entry = await withTenant(tenant.toRef(), () =>
         AuditLog.findOne({ where: { action: 'billing.plan_requested' }, order: [['id', 'DESC']] }),
       );
