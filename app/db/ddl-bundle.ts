@@ -67,12 +67,45 @@ async function compile(files: MigrationFile[]): Promise<DdlBundle> {
   } catch (err) {
     if (!(err instanceof Rollback)) throw err;
   }
-  const sql = statements.join('\n');
+  const sql = withoutDroppedIndexes(statements).join('\n');
   for (const forbidden of [scratch, '"public".', 'public.']) {
     if (sql.includes(forbidden))
       throw new Error(`A tenant migration names a schema (${forbidden}); use unqualified names`);
   }
   return { migrations: files.map((f) => f.name), sql };
+}
+
+const CREATE_INDEX = /^CREATE (UNIQUE )?INDEX (?:IF NOT EXISTS )?"?([a-z0-9_]+)"? ON /i;
+const DROP_INDEX = /^DROP INDEX (?:IF EXISTS )?"?([a-z0-9_]+)"?;$/i;
+
+/**
+ * The statements without an index that a later migration drops again (nor the drop): a new schema
+ * gets the end state without building what history built and threw away. Only plain indexes are
+ * left out this way; a unique one may back a constraint in between, so it is built and dropped.
+ */
+export function withoutDroppedIndexes(statements: string[]): string[] {
+  const kept = [...statements];
+  for (let i = kept.length - 1; i >= 0; i--) {
+    const dropped = DROP_INDEX.exec(kept[i] ?? '')?.[1];
+    if (!dropped) continue;
+    let created = -1;
+    let unique = false;
+    for (let j = i - 1; j >= 0 && created < 0; j--) {
+      const match = CREATE_INDEX.exec(kept[j] ?? '');
+      if (match?.[2] === dropped) {
+        created = j;
+        unique = Boolean(match[1]);
+      }
+    }
+    if (unique) continue;
+    // Without an earlier build the drop has nothing to do in a new schema.
+    kept.splice(i, 1);
+    if (created >= 0) {
+      kept.splice(created, 1);
+      i--;
+    }
+  }
+  return kept;
 }
 
 /** The bundle of the current tenant migrations, compiled once per process. */
