@@ -79,23 +79,51 @@ function orderOf(filter: MemberFilter): Order {
   return byName(dir);
 }
 
+/** What a row of the directory shows: plain values, not model instances (a page builds 50 of them). */
+export interface MemberRow {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  phone: string | null;
+  status: string;
+  joinedOn: string | null;
+  household: { id: string; name: string } | null;
+}
+
+const ROW_ATTRIBUTES = ['id', 'firstName', 'lastName', 'email', 'phone', 'status', 'joinedOn'];
+
+/** A row as `raw: true, nest: true` returns it: the household's fields are null without one. */
+type RawMemberRow = Omit<MemberRow, 'household'> & { household: { id: string | null; name: string } };
+
 /**
  * One page of the directory, with the total count of matches. The count reads `members` alone (the
- * household join only adds names to the page), and both queries run at once.
+ * household join only adds names to the page), and both queries run at once. The page selects only
+ * the columns the list shows and comes back as plain rows.
  */
 export async function searchMembers(filter: MemberFilter) {
   const where = whereOf(filter);
   const [count, rows] = await Promise.all([
     Member.count({ where }),
     Member.findAll({
+      attributes: ROW_ATTRIBUTES,
       where,
-      include: [{ model: Household, as: 'household' }],
+      include: [{ model: Household, as: 'household', attributes: ['id', 'name'] }],
       order: orderOf(filter),
       limit: MEMBERS_PER_PAGE,
       offset: (filter.page - 1) * MEMBERS_PER_PAGE,
-    }),
+      raw: true,
+      nest: true,
+      // raw: true returns plain rows, which Sequelize's types still describe as instances.
+    }) as unknown as Promise<RawMemberRow[]>,
   ]);
-  return { members: rows, total: count, pages: Math.max(1, Math.ceil(count / MEMBERS_PER_PAGE)) };
+  // A left join without a match comes back as a household whose fields are all null.
+  const members: MemberRow[] = rows.map((r) => ({
+    ...r,
+    id: String(r.id),
+    household: r.household.id === null ? null : { id: String(r.household.id), name: r.household.name },
+  }));
+  return { members, total: count, pages: Math.max(1, Math.ceil(count / MEMBERS_PER_PAGE)) };
 }
 
 /** Every match of the filter (not one page), in the list's order: what an export contains. */

@@ -255,6 +255,28 @@ describe('members directory (/members)', function () {
       expect(beyond.text).to.include('There is no page 9');
     });
 
+    it("shows each row's contact details, status badge and household link, and no link without a household", async () => {
+      const home = await inTenant(listed, () =>
+        Household.create({ name: 'The <Alphas>', address: null, phone: null }),
+      );
+      const zed = await inTenant(listed, () =>
+        Member.findOne({ where: { firstName: 'Zed' }, rejectOnEmpty: true }),
+      );
+      await inTenant(listed, () => zed.update({ householdId: home.id }));
+      const res = await agent.get('/members?q=a&sort=name').set('Host', lhost);
+      const rowOf = (name: string) => res.text.split('<tr>').find((row) => row.includes(name)) ?? '';
+      const zedRow = rowOf('Alpha, Zed');
+      expect(zedRow).to.include(`href="/members/${zed.id}"`);
+      expect(zedRow).to.include('zed@list.test');
+      expect(zedRow).to.include('(555) 123-4567');
+      expect(zedRow).to.include('text-bg-success">Member<');
+      expect(zedRow).to.include(`<a href="/households/${home.id}">The &lt;Alphas&gt;</a>`);
+      const yaraRow = rowOf('Beta, Yara');
+      expect(yaraRow).to.include('text-bg-info">Visitor<');
+      expect(yaraRow).not.to.include('/households/');
+      await inTenant(listed, () => zed.update({ householdId: null }));
+    });
+
     it('searches names (first, last and both), e-mails and phone digits, with wildcards taken literally', async () => {
       const search = async (q: string) =>
         listedNames((await agent.get(`/members?q=${encodeURIComponent(q)}`).set('Host', lhost)).text);
