@@ -1,10 +1,10 @@
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { PlatformAdmin } from '../models/platform-admin.ts';
-import { Role } from '../models/role.ts';
 import { User } from '../models/user.ts';
 import { verifyPassword } from '../services/passwords.ts';
 import { currentTenant } from '../tenancy/context.ts';
+import { ID_RE } from '../validators/user.validator.ts';
 
 type SessionUser = { kind: 'user' | 'admin'; id: string };
 
@@ -53,14 +53,13 @@ passport.serializeUser((user, done) => {
 passport.deserializeUser(async (stored: SessionUser, done) => {
   try {
     const tenant = currentTenant();
-    if (stored?.kind === 'user' && tenant) {
-      const user = await User.findOne({
-        where: { id: stored.id, active: true },
-        include: [{ model: Role, as: 'roles' }],
-      });
+    // A session carries an id this app wrote, but a malformed one must end the session, not fail the page.
+    if (!ID_RE.test(String(stored?.id ?? ''))) return done(null, false);
+    if (stored.kind === 'user' && tenant) {
+      const user = await User.findActiveForSession(stored.id);
       return done(null, user ?? false);
     }
-    if (stored?.kind === 'admin' && !tenant) {
+    if (stored.kind === 'admin' && !tenant) {
       const admin = await PlatformAdmin.findOne({ where: { id: stored.id, active: true } });
       return done(null, admin ?? false);
     }
