@@ -23,6 +23,11 @@ function forgetCurrentTenant(...args: unknown[]): void {
   options?.transaction?.afterCommit(() => cache.delete(tenant.schema));
 }
 
+/** Drops what this process remembers of `schema`'s settings (e.g. when the schema is made anew). */
+export function forgetSettingsOf(schema: string): void {
+  cache.delete(schema);
+}
+
 /** A tenant's editable text, by key (tenant table). */
 export class Setting extends Model<InferAttributes<Setting>, InferCreationAttributes<Setting>> {
   declare key: string;

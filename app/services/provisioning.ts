@@ -1,13 +1,13 @@
-import { QueryTypes } from 'sequelize';
+import { type InferCreationAttributes, QueryTypes } from 'sequelize';
 import { db } from '../db/database.ts';
 import { tenantBundle } from '../db/ddl-bundle.ts';
 import { MIGRATION_TABLE, migrationTableSql } from '../db/migrator.ts';
 import { Conflict, NotFound, ValidationError } from '../errors.ts';
 import { log } from '../logger.ts';
 import { DEFAULT_FUNDS } from '../models/fund.ts';
-import { Domain, Fund, Plan, Role, Setting, Tenant, User, UserRole } from '../models/index.ts';
+import { Domain, Plan, Tenant, User } from '../models/index.ts';
 import { DEFAULT_ROLES } from '../models/role.ts';
-import { defaultSettings } from '../models/setting.ts';
+import { defaultSettings, forgetSettingsOf } from '../models/setting.ts';
 import { withTenant } from '../tenancy/context.ts';
 import { assertSchemaName, quoteIdent, schemaForSlug } from '../tenancy/schema-name.ts';
 import {
@@ -80,11 +80,17 @@ export async function provisionTenant(
           bind: [`steward:tenant:${data.slug}`],
         });
         await assertAvailable(data.slug, schema, domain);
-        await sequelize.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
-        await sequelize.query(`${bundle.sql}\n${migrationTableSql('tenant')};`);
-        await sequelize.query(`INSERT INTO ${MIGRATION_TABLE.tenant} (name) SELECT unnest($1::text[])`, {
-          bind: [bundle.migrations],
-        });
+        // The schema, its tables, their migration records and the tenant's starting rows go in one
+        // round trip: a creation is mostly waiting on the database, so fewer trips is most of the cost.
+        await sequelize.query(
+          [
+            `CREATE SCHEMA ${quoteIdent(schema)};`,
+            bundle.sql,
+            `${migrationTableSql('tenant')};`,
+            startingRowsSql(data.kind, data.name, bundle.migrations),
+          ].join('\n'),
+        );
+        forgetSettingsOf(schema);
         const tenant = await Tenant.create({
           name: data.name,
           slug: data.slug,
@@ -97,19 +103,7 @@ export async function provisionTenant(
           paidUntil: null,
         });
         await Domain.create({ domain, tenantId: tenant.id, isPrimary: true });
-        const roles = await Role.bulkCreate(DEFAULT_ROLES[data.kind]);
-        const settings = defaultSettings(data.name, data.kind);
-        await Setting.bulkCreate(Object.entries(settings).map(([key, value]) => ({ key, value })));
-        await Fund.bulkCreate(DEFAULT_FUNDS[data.kind]);
-        const passwordHash = await hashing;
-        const admin = await User.create({
-          email: data.adminEmail,
-          name: data.adminName,
-          passwordHash,
-          department: null,
-        });
-        const superRole = roles.find((r) => r.permissionLevel === 0);
-        if (superRole) await UserRole.create({ userId: admin.id, roleId: superRole.id });
+        const admin = await createFirstAdmin(data.adminEmail, data.adminName, await hashing);
         await opts.extraSteps?.({ tenant, admin });
         return { tenant, admin, domain };
       }),
@@ -120,6 +114,46 @@ export async function provisionTenant(
     if (isUniqueViolation(err)) throw new Conflict(`The address "${data.slug}" is already taken.`);
     throw err;
   }
+}
+
+/** A value as an SQL literal (the starting rows travel with the DDL, where no bind parameters fit). */
+function literal(value: string | number): string {
+  return db().escape(value);
+}
+
+/** The records of the applied migrations and the roles, texts and funds a new tenant starts with. */
+function startingRowsSql(kind: 'church' | 'company', name: string, migrations: string[]): string {
+  const rows = (items: (string | number)[][]) =>
+    items.map((values) => `(${values.map(literal).join(', ')})`).join(',\n  ');
+  const settings = Object.entries(defaultSettings(name, kind));
+  return [
+    `INSERT INTO ${MIGRATION_TABLE.tenant} (name) VALUES\n  ${rows(migrations.map((m) => [m]))};`,
+    `INSERT INTO roles (name, permission_level, description) VALUES\n  ${rows(
+      DEFAULT_ROLES[kind].map((r) => [r.name, r.permissionLevel, r.description]),
+    )};`,
+    `INSERT INTO settings (key, value) VALUES\n  ${rows(settings)};`,
+    `INSERT INTO funds (name, description) VALUES\n  ${rows(DEFAULT_FUNDS[kind].map((f) => [f.name, f.description]))};`,
+  ].join('\n');
+}
+
+/** The first super admin, holding the tenant's first level-0 role, in one statement. */
+async function createFirstAdmin(email: string, name: string, passwordHash: string | null): Promise<User> {
+  const [row] = await db().query<Record<string, unknown>>(
+    `WITH admin AS (
+       INSERT INTO users (email, name, password_hash, department) VALUES ($1, $2, $3, NULL)
+       RETURNING id, email, name, password_hash, active, department, last_login_at, created_at, updated_at
+     ), super_role AS (
+       SELECT id FROM roles WHERE permission_level = 0 ORDER BY id LIMIT 1
+     ), holding AS (
+       INSERT INTO user_roles (user_id, role_id) SELECT admin.id, super_role.id FROM admin, super_role
+     )
+     SELECT id, email, name, password_hash AS "passwordHash", active, department,
+            last_login_at AS "lastLoginAt", created_at AS "createdAt", updated_at AS "updatedAt"
+       FROM admin`,
+    { bind: [User.normalizeEmail(email), name, passwordHash], type: QueryTypes.SELECT },
+  );
+  if (!row) throw new Error('The first admin was not created');
+  return User.build(row as InferCreationAttributes<User>, { isNewRecord: false, raw: true });
 }
 
 async function assertAvailable(slug: string, schema: string, domain: string): Promise<void> {
