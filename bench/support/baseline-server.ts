@@ -29,14 +29,10 @@ const html = (v: unknown) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.c
 
 async function members(s: string): Promise<string> {
   const [count, page, groups] = await Promise.all([
-    pool.query<{ count: string }>(
-      `SELECT count(DISTINCT m.id) AS count FROM ${s}.members m LEFT JOIN ${s}.households h ON m.household_id = h.id`,
-    ),
+    pool.query<{ count: string }>(`SELECT count(*) AS count FROM ${s}.members m`),
     pool.query(
-      `SELECT m.id, m.first_name, m.last_name, m.email, m.phone, m.address, m.birth_date, m.status, m.joined_on,
-              m.notes, m.household_id, m.user_id, m.created_at, m.updated_at,
-              h.id AS h_id, h.name AS h_name, h.address AS h_address, h.phone AS h_phone,
-              h.created_at AS h_created_at, h.updated_at AS h_updated_at
+      `SELECT m.id, m.first_name, m.last_name, m.email, m.phone, m.status, m.joined_on,
+              h.id AS h_id, h.name AS h_name
          FROM ${s}.members m LEFT JOIN ${s}.households h ON m.household_id = h.id
         ORDER BY m.last_name ASC, m.first_name ASC, m.id ASC LIMIT 50 OFFSET 0`,
     ),
@@ -46,7 +42,8 @@ async function members(s: string): Promise<string> {
     .map(
       (m) =>
         `<tr><td><a href="/members/${m.id}">${html(m.first_name)} ${html(m.last_name)}</a></td>` +
-        `<td>${html(m.email)}</td><td>${html(m.phone)}</td><td>${html(m.status)}</td><td>${html(m.h_name)}</td></tr>`,
+        `<td>${html(m.email)}</td><td>${html(m.phone)}</td><td>${html(m.status)}</td>` +
+        `<td>${m.h_id === null ? '' : `<a href="/households/${m.h_id}">${html(m.h_name)}</a>`}</td><td>${html(m.joined_on)}</td></tr>`,
     )
     .join('');
   const options = groups.rows.map((g) => `<option value="${g.id}">${html(g.name)}</option>`).join('');
@@ -56,79 +53,70 @@ async function members(s: string): Promise<string> {
 async function stats(s: string, year: number): Promise<string> {
   const from = `${year}-01-01`;
   const to = `${year}-12-31`;
-  const byMonth = (table: string, column: string) =>
-    pool.query(
-      `SELECT extract(month FROM ${column})::int AS month,
-              COALESCE(SUM(amount_cents) FILTER (WHERE extract(year FROM ${column}) = $3), 0)::bigint AS current,
-              COALESCE(SUM(amount_cents) FILTER (WHERE extract(year FROM ${column}) = $3 - 1), 0)::bigint AS previous
-         FROM ${s}.${table} WHERE ${column} BETWEEN $1::date AND $2::date GROUP BY 1`,
-      [`${year - 1}-01-01`, to, year],
-    );
-  const [totals, months, funds, income, spent] = await Promise.all([
-    pool.query(
-      `SELECT (SELECT COALESCE(SUM(amount_cents), 0)::bigint FROM ${s}.contributions
-                WHERE received_on BETWEEN $1::date AND $2::date) AS income,
-              (SELECT COUNT(*) FROM ${s}.contributions WHERE received_on BETWEEN $1::date AND $2::date) AS contributions,
-              (SELECT COALESCE(SUM(amount_cents), 0)::bigint FROM ${s}.expenses
-                WHERE spent_on BETWEEN $1::date AND $2::date) AS expense,
-              (SELECT COUNT(*) FROM ${s}.expenses WHERE spent_on BETWEEN $1::date AND $2::date) AS expenses`,
-      [from, to],
+  // The year and the year before it, summed once per kind, month, fund and whether inside the year.
+  const [sums, funds] = await Promise.all([
+    pool.query<{
+      kind: string;
+      month: string;
+      fund_id: string | null;
+      in_period: boolean;
+      cents: string;
+      n: string;
+    }>(
+      `SELECT kind, to_char(m, 'YYYY-MM') AS month, fund_id, in_period, cents, n FROM (
+         SELECT 'income' AS kind, date_trunc('month', received_on) AS m, fund_id,
+                received_on BETWEEN $1::date AND $2::date AS in_period,
+                SUM(amount_cents)::bigint AS cents, COUNT(*) AS n
+           FROM ${s}.contributions WHERE received_on BETWEEN $3::date AND $4::date GROUP BY 2, 3, 4
+         UNION ALL
+         SELECT 'expense', date_trunc('month', spent_on), fund_id,
+                spent_on BETWEEN $1::date AND $2::date,
+                SUM(amount_cents)::bigint, COUNT(*)
+           FROM ${s}.expenses WHERE spent_on BETWEEN $3::date AND $4::date GROUP BY 2, 3, 4
+      ) sums`,
+      [from, to, `${year - 1}-01-01`, to],
     ),
-    pool.query(
-      `WITH months AS (
-         SELECT generate_series(date_trunc('month', $1::date), date_trunc('month', $2::date), interval '1 month')::date AS m
-       ), income AS (
-         SELECT date_trunc('month', received_on)::date AS m, SUM(amount_cents) AS cents
-           FROM ${s}.contributions WHERE received_on BETWEEN $1::date AND $2::date GROUP BY 1
-       ), spent AS (
-         SELECT date_trunc('month', spent_on)::date AS m, SUM(amount_cents) AS cents
-           FROM ${s}.expenses WHERE spent_on BETWEEN $1::date AND $2::date GROUP BY 1
-       )
-       SELECT to_char(months.m, 'YYYY-MM') AS month, COALESCE(income.cents, 0)::bigint AS income,
-              COALESCE(spent.cents, 0)::bigint AS expense
-         FROM months LEFT JOIN income USING (m) LEFT JOIN spent USING (m) ORDER BY months.m`,
-      [from, to],
+    pool.query<{ id: string; name: string; active: boolean }>(
+      `SELECT id, name, active FROM ${s}.funds ORDER BY lower(name), id`,
     ),
-    pool.query(
-      `SELECT * FROM (
-         SELECT f.id, f.name, f.active,
-                (SELECT COALESCE(SUM(c.amount_cents), 0)::bigint FROM ${s}.contributions c
-                  WHERE c.fund_id = f.id AND c.received_on BETWEEN $1::date AND $2::date) AS income,
-                (SELECT COALESCE(SUM(e.amount_cents), 0)::bigint FROM ${s}.expenses e
-                  WHERE e.fund_id = f.id AND e.spent_on BETWEEN $1::date AND $2::date) AS expense,
-                EXISTS (SELECT 1 FROM ${s}.contributions c
-                         WHERE c.fund_id = f.id AND c.received_on BETWEEN $1::date AND $2::date)
-                OR EXISTS (SELECT 1 FROM ${s}.expenses e
-                            WHERE e.fund_id = f.id AND e.spent_on BETWEEN $1::date AND $2::date) AS used
-           FROM ${s}.funds f
-       ) t WHERE active OR used ORDER BY lower(name), id`,
-      [from, to],
-    ),
-    byMonth('contributions', 'received_on'),
-    byMonth('expenses', 'spent_on'),
   ]);
-  const t = totals.rows[0];
+  const add = (map: Map<string, [bigint, bigint]>, key: string, kind: string, cents: string) => {
+    const v = map.get(key) ?? [0n, 0n];
+    v[kind === 'income' ? 0 : 1] += BigInt(cents);
+    map.set(key, v);
+  };
+  const byMonth = new Map<string, [bigint, bigint]>();
+  const byFund = new Map<string, [bigint, bigint]>();
+  const total: [bigint, bigint] = [0n, 0n];
+  let entries = 0;
+  for (const r of sums.rows) {
+    add(byMonth, r.month, r.kind, r.cents);
+    if (!r.in_period) continue;
+    if (r.fund_id !== null) add(byFund, String(r.fund_id), r.kind, r.cents);
+    total[r.kind === 'income' ? 0 : 1] += BigInt(r.cents);
+    if (r.kind === 'income') entries += Number(r.n);
+  }
   const cells = (...v: unknown[]) => v.map((x) => `<td>${html(x)}</td>`).join('');
-  const money = (v: string) => formatCents(v);
-  const monthRows = months.rows
-    .map(
-      (m) =>
-        `<tr>${cells(m.month, money(m.income), money(m.expense), money(String(BigInt(m.income) - BigInt(m.expense))))}</tr>`,
-    )
-    .join('');
+  const money = (v: bigint) => formatCents(String(v));
+  const month = (y: number, m: number) => byMonth.get(`${y}-${String(m).padStart(2, '0')}`) ?? [0n, 0n];
+  const monthRows = Array.from({ length: 12 }, (_, i) => {
+    const [inc, exp] = month(year, i + 1);
+    return `<tr>${cells(`${year}-${String(i + 1).padStart(2, '0')}`, money(inc), money(exp), money(inc - exp))}</tr>`;
+  }).join('');
   const fundRows = funds.rows
-    .map(
-      (f) =>
-        `<tr>${cells(f.name, money(f.income), money(f.expense), money(String(BigInt(f.income) - BigInt(f.expense))))}</tr>`,
-    )
+    .filter((f) => f.active || byFund.has(String(f.id)))
+    .map((f) => {
+      const [inc, exp] = byFund.get(String(f.id)) ?? [0n, 0n];
+      return `<tr>${cells(f.name, money(inc), money(exp), money(inc - exp))}</tr>`;
+    })
     .join('');
   const yoyRows = Array.from({ length: 12 }, (_, i) => {
-    const inc = income.rows.find((r) => Number(r.month) === i + 1);
-    const exp = spent.rows.find((r) => Number(r.month) === i + 1);
-    return `<tr>${cells(i + 1, money(inc?.current ?? '0'), money(inc?.previous ?? '0'), money(exp?.current ?? '0'), money(exp?.previous ?? '0'))}</tr>`;
+    const [inc, exp] = month(year, i + 1);
+    const [lastInc, lastExp] = month(year - 1, i + 1);
+    return `<tr>${cells(i + 1, money(inc), money(lastInc), money(exp), money(lastExp))}</tr>`;
   }).join('');
   return (
-    `<h1>Statistics ${year}</h1><p>${money(t.income)} income, ${t.contributions} entries; ${money(t.expense)} expenses</p>` +
+    `<h1>Statistics ${year}</h1><p>${money(total[0])} income, ${entries} entries; ${money(total[1])} expenses</p>` +
     `<table>${monthRows}</table><table>${fundRows}</table><table>${yoyRows}</table>`
   );
 }
