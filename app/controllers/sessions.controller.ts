@@ -6,10 +6,11 @@ import type { PlatformAdmin } from '../models/platform-admin.ts';
 import type { User } from '../models/user.ts';
 import { signInSchema } from '../validators/session.validator.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
+import { localPath } from './signed-in.ts';
 
 /** Only same-site paths are followed after sign-in. */
 export function safeNext(next: unknown, fallback = '/'): string {
-  return typeof next === 'string' && /^\/(?!\/|\\)/.test(next) ? next : fallback;
+  return localPath(next) ?? fallback;
 }
 
 // GET /login

@@ -159,6 +159,9 @@ describe('signing in and out', () => {
       ['//evil.example', '/'],
       ['https://evil.example', '/'],
       ['/\\evil', '/'],
+      ['/\t/evil.example', '/'],
+      ['/\n/evil.example', '/'],
+      ['/tasks?status=open', '/tasks?status=open'],
     ]) {
       const agent = http();
       const _csrf = await csrfToken(agent, host, '/login');
