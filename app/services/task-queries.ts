@@ -97,16 +97,21 @@ const PRIORITY_RANK = literal(
   `CASE "Task"."priority" WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`,
 );
 
+/** Finished tasks after the open ones: by due date or priority, what is still to do comes first. */
+const DONE_LAST = literal(`("Task"."status" = 'done')`);
+
 /** The order of each sort the list offers; ties fall back to the id so pages never overlap. */
 export function taskOrder(sort: TaskSort): Order {
   switch (sort) {
     case 'due':
       return [
+        [DONE_LAST, 'ASC'],
         ['dueAt', 'ASC NULLS LAST'],
         ['id', 'ASC'],
       ];
     case 'priority':
       return [
+        [DONE_LAST, 'ASC'],
         [PRIORITY_RANK, 'ASC'],
         ['dueAt', 'ASC NULLS LAST'],
         ['id', 'ASC'],

@@ -452,5 +452,20 @@ describe('tasks (/tasks, /projects/:id/tasks)', function () {
       expect(text.indexOf('Alpha urgent')).to.be.lessThan(text.indexOf('Gamma unassigned'));
       expect(text.indexOf('Gamma unassigned')).to.be.lessThan(text.indexOf('Epsilon overdue'));
     });
+
+    it('lists finished tasks after the open ones by default and by priority, however old their due date', async () => {
+      await newTask({
+        title: 'Zeta done long ago',
+        priority: 'urgent',
+        status: 'done',
+        completedAt: new Date(),
+        dueAt: new Date(Date.now() - 30 * 86_400_000),
+      });
+      for (const query of [`project=${project.id}`, `project=${project.id}&sort=priority`]) {
+        const text = await listed(agents.member, query);
+        expect(text.indexOf('Zeta done long ago'), query).to.be.greaterThan(text.indexOf('Beta review'));
+        expect(text.indexOf('Epsilon overdue'), query).to.be.lessThan(text.indexOf('Zeta done long ago'));
+      }
+    });
   });
 });

@@ -241,10 +241,11 @@ describe('task queries (filters, due buckets, figures)', function () {
       expect(await titles({ archived: '1' }, SUN_2300)).to.include('Old archived');
     });
 
-    it('sorts by due date (no date last), priority and title; an unknown sort falls back to due', async () => {
+    it('sorts by due date (no date last, finished tasks after open ones), priority and title; an unknown sort falls back to due', async () => {
       const due = await titles({ project: project.id }, SUN_2300);
-      expect(due.slice(0, 3)).to.deep.equal(['Done early', 'Hers 100% done', 'Sunday late']);
-      expect(due.slice(-2)).to.have.members(['Whenever', 'Nobody yet']);
+      expect(due.slice(0, 2)).to.deep.equal(['Hers 100% done', 'Sunday late']);
+      expect(due.slice(-3, -1)).to.have.members(['Whenever', 'Nobody yet']);
+      expect(due.at(-1)).to.equal('Done early');
       expect(await titles({ project: project.id, sort: 'drop table' }, SUN_2300)).to.deep.equal(due);
       const byPriority = await titles({ project: project.id, sort: 'priority' }, SUN_2300);
       expect(byPriority[0]).to.equal('Monday early');
