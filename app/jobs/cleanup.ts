@@ -2,14 +2,23 @@ import { QueryTypes } from 'sequelize';
 import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
 import { Tenant } from '../models/tenant.ts';
+import { IMPORT_FILE_KIND } from '../services/members-csv.ts';
+import { fileStore } from '../services/storage.ts';
 import type { Job } from './run-job.ts';
 
 const DAY_MS = 86_400_000;
 /** Read notifications older than this are deleted; unread ones stay until they are read. */
 export const READ_NOTIFICATION_DAYS = 90;
+/** A previewed member import not confirmed within this time is abandoned: its stored file goes. */
+export const IMPORT_FILE_DAYS = 1;
 
-/** Archives the current tenant's old done tasks (never deletes them) and drops old read notifications. */
-export async function tidyTenant(now: Date): Promise<{ archived: number; notifications: number }> {
+/**
+ * Archives the current tenant's old done tasks (never deletes them), drops old read notifications
+ * and the files of member imports that were previewed but never confirmed.
+ */
+export async function tidyTenant(
+  now: Date,
+): Promise<{ archived: number; notifications: number; importFiles: number }> {
   const sequelize = db();
   const taskCutoff = new Date(now.getTime() - config.TASK_ARCHIVE_DAYS * DAY_MS);
   const noticeCutoff = new Date(now.getTime() - READ_NOTIFICATION_DAYS * DAY_MS);
@@ -23,7 +32,11 @@ export async function tidyTenant(now: Date): Promise<{ archived: number; notific
     'DELETE FROM notifications WHERE read_at IS NOT NULL AND created_at < $1 RETURNING id',
     { bind: [noticeCutoff], type: QueryTypes.SELECT },
   );
-  return { archived: archived.length, notifications: deleted.length };
+  const importFiles = await fileStore.removeOlderThan(
+    IMPORT_FILE_KIND,
+    new Date(now.getTime() - IMPORT_FILE_DAYS * DAY_MS),
+  );
+  return { archived: archived.length, notifications: deleted.length, importFiles };
 }
 
 /**
@@ -41,14 +54,15 @@ export async function purgeExpiredSessions(now: Date): Promise<number> {
 export const cleanup: Job = {
   name: 'cleanup',
   schedule: '0 3 * * 0',
-  description: `Archives done tasks completed over ${config.TASK_ARCHIVE_DAYS} days ago, deletes read notifications over ${READ_NOTIFICATION_DAYS} days old and expired sessions.`,
+  description: `Archives done tasks completed over ${config.TASK_ARCHIVE_DAYS} days ago, deletes read notifications over ${READ_NOTIFICATION_DAYS} days old, unconfirmed member-import files and expired sessions.`,
   async run(ctx) {
     const tenants = await Tenant.findAll({ order: [['id', 'ASC']] });
-    const totals = { archived: 0, notifications: 0 };
+    const totals = { archived: 0, notifications: 0, importFiles: 0 };
     const done = await ctx.eachTenant(tenants, async () => {
       const tidied = await tidyTenant(ctx.now);
       totals.archived += tidied.archived;
       totals.notifications += tidied.notifications;
+      totals.importFiles += tidied.importFiles;
     });
     ctx.done(done);
     const sessions = await purgeExpiredSessions(ctx.now);

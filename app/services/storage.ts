@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { config } from '../../config/index.ts';
@@ -16,10 +16,13 @@ export interface FileStore {
   put(kind: string, data: Buffer): Promise<string>;
   open(key: string): Promise<{ stream: Readable; size: number }>;
   remove(key: string): Promise<void>;
+  /** Removes the current tenant's files of `kind` written before `cutoff`; answers how many went. */
+  removeOlderThan(kind: string, cutoff: Date): Promise<number>;
 }
 
 const KIND_RE = /^[a-z][a-z0-9-]{0,30}$/;
 const KEY_RE = /^(t_[a-z][a-z0-9_]{1,40})\/([a-z][a-z0-9-]{0,30})\/([0-9a-f-]{36})$/;
+const NAME_RE = /^[0-9a-f-]{36}$/;
 
 export class FolderStore implements FileStore {
   constructor(private readonly root: string) {}
@@ -49,6 +52,26 @@ export class FolderStore implements FileStore {
 
   async remove(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  async removeOlderThan(kind: string, cutoff: Date): Promise<number> {
+    if (!KIND_RE.test(kind)) throw new Error(`Bad file kind ${kind}`);
+    const schema = requireTenant().schema;
+    const names = await readdir(path.join(this.root, assertSchemaName(schema), kind)).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return [];
+        throw err;
+      },
+    );
+    let removed = 0;
+    for (const name of names.filter((n) => NAME_RE.test(n))) {
+      const file = this.pathOf(`${schema}/${kind}/${name}`);
+      const { mtime } = await stat(file);
+      if (mtime >= cutoff) continue;
+      await rm(file, { force: true });
+      removed += 1;
+    }
+    return removed;
   }
 }
 

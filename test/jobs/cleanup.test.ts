@@ -1,9 +1,13 @@
+import { utimes } from 'node:fs/promises';
+import path from 'node:path';
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { db } from '../../app/db/database.ts';
 import { cleanup } from '../../app/jobs/cleanup.ts';
 import { runJob } from '../../app/jobs/run-job.ts';
 import { Notification, Task } from '../../app/models/index.ts';
+import { IMPORT_FILE_KIND } from '../../app/services/members-csv.ts';
+import { fileStore } from '../../app/services/storage.ts';
 import { config } from '../../config/index.ts';
 import { addTask, DAY, freshTask, inTenant, taskWorld } from './task-support.ts';
 
@@ -66,6 +70,42 @@ describe('cleanup job', function () {
     await run();
     const left = await inTenant(tenant, () => Notification.findAll({ where: { userId: assignee.id } }));
     expect(left.map((n) => n.title).sort()).to.deep.equal(['old unread', 'recent read']);
+  });
+
+  it('deletes member-import files left unconfirmed for over a day, only the tenant’s own', async () => {
+    const mine = (await taskWorld()).tenant;
+    const theirs = (await taskWorld()).tenant;
+    const store = (tenant: typeof mine, daysOld: number) =>
+      inTenant(tenant, async () => {
+        const key = await fileStore.put(IMPORT_FILE_KIND, Buffer.from('first_name,last_name\nAnn,Example\n'));
+        const when = ago(daysOld);
+        await utimes(path.join(config.storageDir, key), when, when);
+        return key;
+      });
+    const exists = (tenant: typeof mine, key: string) =>
+      inTenant(tenant, () =>
+        fileStore.open(key).then(
+          ({ stream }) => {
+            stream.destroy();
+            return true;
+          },
+          () => false,
+        ),
+      );
+    const abandoned = await store(mine, 2);
+    const fresh = await store(mine, 0);
+    const othersAbandoned = await store(theirs, 2);
+
+    // One tenant's pass touches its own folder only.
+    expect(await inTenant(mine, () => fileStore.removeOlderThan(IMPORT_FILE_KIND, ago(1)))).to.equal(1);
+    expect(await exists(mine, abandoned)).to.equal(false);
+    expect(await exists(mine, fresh)).to.equal(true);
+    expect(await exists(theirs, othersAbandoned)).to.equal(true);
+
+    const result = await run();
+    expect(result.status, JSON.stringify(result.failures)).to.equal('succeeded');
+    expect(await exists(theirs, othersAbandoned)).to.equal(false);
+    expect(await exists(mine, fresh)).to.equal(true);
   });
 
   it('purges expired sessions from the PostgreSQL store', async () => {
