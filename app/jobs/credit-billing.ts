@@ -2,7 +2,7 @@ import { QueryTypes } from 'sequelize';
 import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
 import { Tenant } from '../models/tenant.ts';
-import { dayNumber, notifySuperAdmins, tellSuperAdmins } from '../services/billing.ts';
+import { alertSuperAdmins, dayNumber } from '../services/billing.ts';
 import { invalidateTenantCache } from '../tenancy/resolver.ts';
 import type { Job, JobContext } from './run-job.ts';
 
@@ -145,24 +145,27 @@ async function announce(ctx: JobContext, transitions: Transition[]): Promise<voi
   });
   await ctx.eachTenant(tenants, async (tenant) => {
     const suspended = tenant.status === 'suspended';
-    await tellSuperAdmins(tenant, {
-      template: suspended ? 'suspended' : 'past-due',
-      subject: suspended
-        ? `${tenant.name} is suspended: its credit ran out`
-        : `${tenant.name}: your Steward credit has run out`,
-      locals: { since: tenant.pastDueSince },
-    });
-    await notifySuperAdmins({
-      kind: 'billing.past_due',
-      title: suspended
-        ? `${tenant.name} is suspended: its credit ran out`
-        : 'Your Steward credit has run out',
-      body: suspended
-        ? 'Its pages are closed until the credit is topped up; all data is kept.'
-        : `The account is past due and will be suspended after ${config.PAST_DUE_GRACE_DAYS} days unless the credit is topped up.`,
-      url: '/billing',
-      dedupeKey: `billing:${tenant.status}:${ctx.day}`,
-    });
+    await alertSuperAdmins(
+      tenant,
+      {
+        kind: 'billing.past_due',
+        title: suspended
+          ? `${tenant.name} is suspended: its credit ran out`
+          : 'Your Steward credit has run out',
+        body: suspended
+          ? 'Its pages are closed until the credit is topped up; all data is kept.'
+          : `The account is past due and will be suspended after ${config.PAST_DUE_GRACE_DAYS} days unless the credit is topped up.`,
+        url: '/billing',
+        dedupeKey: `billing:${tenant.status}:${ctx.day}`,
+      },
+      {
+        template: suspended ? 'suspended' : 'past-due',
+        subject: suspended
+          ? `${tenant.name} is suspended: its credit ran out`
+          : `${tenant.name}: your Steward credit has run out`,
+        locals: { since: tenant.pastDueSince },
+      },
+    );
   });
 }
 
@@ -171,7 +174,8 @@ export const LOW_CREDIT_WARNING_DAYS = [7, 3, 1] as const;
 
 /**
  * Warns the super admins of active paying tenants whose credit, after today's charge, pays for
- * exactly 7, 3 or 1 more days (the same whole days the billing page shows), in the app.
+ * exactly 7, 3 or 1 more days (the same whole days the billing page shows), in the app and by
+ * e-mail.
  */
 async function warnLowCredit(ctx: JobContext): Promise<void> {
   const rows = await db().query<{ id: string; days_left: number }>(
@@ -188,13 +192,22 @@ async function warnLowCredit(ctx: JobContext): Promise<void> {
   const tenants = await Tenant.findAll({ where: { id: [...daysLeft.keys()] }, order: [['id', 'ASC']] });
   await ctx.eachTenant(tenants, async (tenant) => {
     const days = daysLeft.get(String(tenant.id)) ?? 0;
-    await notifySuperAdmins({
-      kind: 'billing.low_credit',
-      title: `The Steward credit of ${tenant.name} lasts ${days === 1 ? 'one more day' : `${days} more days`}`,
-      body: 'Top up the credit to keep the account running; below zero it becomes past due.',
-      url: '/billing',
-      dedupeKey: `billing:low_credit:${ctx.day}`,
-    });
+    const lasts = days === 1 ? 'one more day' : `${days} more days`;
+    await alertSuperAdmins(
+      tenant,
+      {
+        kind: 'billing.low_credit',
+        title: `The Steward credit of ${tenant.name} lasts ${lasts}`,
+        body: 'Top up the credit to keep the account running; below zero it becomes past due.',
+        url: '/billing',
+        dedupeKey: `billing:low_credit:${ctx.day}`,
+      },
+      {
+        template: 'low-credit',
+        subject: `${tenant.name}: your Steward credit lasts ${lasts}`,
+        locals: { days, lasts },
+      },
+    );
   });
 }
 

@@ -267,15 +267,15 @@ async function billingUrl(tenant: Tenant): Promise<string> {
   return hostUrl((await tenantHosts([tenant])).get(String(tenant.id)) ?? '', '/billing');
 }
 
+type AccountMail = { template: string; subject: string; locals?: Record<string, unknown> };
+
 /**
- * E-mails the tenant's super admins about its account (call inside the tenant). Throws when one
- * message cannot be sent, so a job records the tenant as failed.
+ * E-mails the tenant's super admins about its account (call inside the tenant), or only `to` when
+ * given. Throws when one message cannot be sent, so a job records the tenant as failed.
  */
-export async function tellSuperAdmins(
-  tenant: Tenant,
-  mail: { template: string; subject: string; locals?: Record<string, unknown> },
-): Promise<number> {
-  const to = [...new Set((await activeSuperAdmins()).map((u) => u.email))];
+export async function tellSuperAdmins(tenant: Tenant, mail: AccountMail, to?: User[]): Promise<number> {
+  const addresses = [...new Set((to ?? (await activeSuperAdmins())).map((u) => u.email))];
+  if (!addresses.length) return 0;
   const plan = await Plan.findOne({ where: { code: tenant.plan } });
   const locals = {
     org: { name: tenant.name, status: tenant.status },
@@ -286,10 +286,10 @@ export async function tellSuperAdmins(
     graceDays: config.PAST_DUE_GRACE_DAYS,
     ...mail.locals,
   };
-  for (const address of to)
+  for (const address of addresses)
     await sendMail({ to: address, subject: mail.subject, template: mail.template, locals });
-  log().info({ template: mail.template, recipients: to.length }, 'billing e-mail sent');
-  return to.length;
+  log().info({ template: mail.template, recipients: addresses.length }, 'billing e-mail sent');
+  return addresses.length;
 }
 
 /** Tenants whose trial ends within `days` of `now` and whose super admins were not warned yet. */
@@ -305,9 +305,19 @@ export function trialsEndingSoon(now: Date, days: number): Promise<Tenant[]> {
   });
 }
 
-/** Tells the tenant's active super admins in the app too (call inside the tenant); one notice per key. */
-export async function notifySuperAdmins(notice: Omit<NotificationInput, 'userId'>): Promise<number> {
-  const ids = (await activeSuperAdmins()).map((u) => String(u.id));
-  for (const userId of ids) await notify({ ...notice, userId });
-  return ids.length;
+/**
+ * Tells the tenant's active super admins in the app (call inside the tenant), one notice per
+ * person and key, and by e-mail those who had not been told under that key yet: a job run again
+ * on the same day sends nothing twice.
+ */
+export async function alertSuperAdmins(
+  tenant: Tenant,
+  notice: Omit<NotificationInput, 'userId'>,
+  mail: AccountMail,
+): Promise<{ notified: number; mailed: number }> {
+  const admins = await activeSuperAdmins();
+  const fresh: User[] = [];
+  for (const admin of admins) if (await notify({ ...notice, userId: String(admin.id) })) fresh.push(admin);
+  const mailed = fresh.length ? await tellSuperAdmins(tenant, mail, fresh) : 0;
+  return { notified: fresh.length, mailed };
 }

@@ -5,7 +5,7 @@ import { addDays, topUp } from '../../app/services/billing.ts';
 import { withTenant } from '../../app/tenancy/context.ts';
 import { chargeFor, freshDay, payingTenant } from '../jobs/billing-support.ts';
 import { createUser, postForm, signedIn } from '../support/auth.ts';
-import { hostOf, testPasswordHash, uniqueSlug } from '../support/factories.ts';
+import { hostOf, http, testPasswordHash, uniqueSlug } from '../support/factories.ts';
 import { mailbox } from '../support/mailbox.ts';
 
 /** The text of the element with that id (tags stripped, spaces collapsed). */
@@ -16,6 +16,11 @@ function textOf(html: string, id: string): string {
     .replace(/<[^>]+>/g, '')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/** The past-due banner's markup. */
+function bannerOf(html: string): string {
+  return html.match(/<div[^>]*id="past-due-banner"[^>]*>([\s\S]*?)<\/div>/)?.[1] ?? '';
 }
 
 describe('tenant billing page', function () {
@@ -99,6 +104,26 @@ describe('tenant billing page', function () {
     expect(textOf(res.text, 'past-due-notice')).to.include('Please top up before 2026-11-27');
     expect(textOf(res.text, 'balance')).to.equal('-$5.00');
     expect(textOf(res.text, 'days-left')).to.equal('Your credit does not cover another day.');
+  });
+
+  it('says on every page of a past-due tenant that it is past due, with the billing link for those who can pay', async () => {
+    const active = await owner.get('/profile').set('Host', host);
+    expect(active.text).to.not.include('past-due-banner');
+    const late = await payingTenant('basic', -100);
+    await late.update({ status: 'past_due', pastDueSince: '2026-11-20' });
+    const admin = await signedIn(late, (await createUser(late, { level: 0 })).email);
+    const member = await signedIn(late, (await createUser(late, { level: 5 })).email);
+    for (const path of ['/', '/profile', '/notifications']) {
+      const res = await admin.get(path).set('Host', hostOf(late));
+      expect(res.status, path).to.equal(200);
+      expect(textOf(res.text, 'past-due-banner'), path).to.include('This account is past due');
+      expect(bannerOf(res.text), path).to.include('href="/billing"');
+    }
+    const seen = await member.get('/profile').set('Host', hostOf(late));
+    expect(textOf(seen.text, 'past-due-banner')).to.include('Your administrator can top it up');
+    expect(bannerOf(seen.text)).to.not.include('href="/billing"');
+    const signedOut = await http().get('/login').set('Host', hostOf(late));
+    expect(signedOut.text).to.not.include('past-due-banner');
   });
 
   describe('asking for another plan', () => {

@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { Notification, User } from '../../app/models/index.ts';
 import { withTenant } from '../../app/tenancy/context.ts';
 import { createUser } from '../support/auth.ts';
+import { mailbox } from '../support/mailbox.ts';
 import { chargeFor, fresh, freshDay, payingTenant } from './billing-support.ts';
 
-describe('credit billing notices in the app', function () {
+describe('credit billing notices to super admins', function () {
   this.timeout(60_000);
 
   it('tells the super admins in the app, once per day, when the credit runs out', async () => {
@@ -31,13 +32,23 @@ describe('credit billing notices in the app', function () {
     expect(notices.member).to.equal(0);
   });
 
-  it('warns the super admins when the credit lasts 7, 3 or 1 more days, once a day, and not at 8', async () => {
+  it('warns the super admins in the app and by e-mail when the credit lasts 7, 3 or 1 more days, once a day, and not at 8', async () => {
     // Basic costs 900 cents a month, exactly 30 a day: 240 cents leave 210 after the charge, 7 days.
     const low = await payingTenant('basic', 240);
     const fine = await payingTenant('basic', 270);
+    const staff = await createUser(low, { level: 1 });
     const day = freshDay();
+    mailbox.clear();
     await chargeFor(day);
     await chargeFor(day);
+    const adminEmail = `admin@${low.slug}.test`;
+    const mail = await mailbox.waitFor(adminEmail);
+    expect(mail.subject).to.equal(`${low.name}: your Steward credit lasts 7 more days`);
+    expect(mail.text).to.include('$2.10').and.include('/billing');
+    // Run twice on the same day: one e-mail, like the one notice.
+    expect(mailbox.to(adminEmail)).to.have.length(1);
+    expect(mailbox.to(staff.email)).to.have.length(0);
+    expect(mailbox.to(`admin@${fine.slug}.test`)).to.have.length(0);
     const noticesOf = (tenant: typeof low) =>
       withTenant(tenant.toRef(), () => Notification.findAll({ where: { kind: 'billing.low_credit' } }));
     const warned = await noticesOf(low);
