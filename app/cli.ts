@@ -8,7 +8,7 @@ import { HttpError, ValidationError } from './errors.ts';
 import { jobList, jobRun } from './jobs/commands.ts';
 import { Domain, Tenant } from './models/index.ts';
 import { createDemo } from './services/demo.ts';
-import { createPlatformAdmin } from './services/platform-admins.ts';
+import { createPlatformAdmin, logAdminAction } from './services/platform-admins.ts';
 import { deleteTenant, provisionTenant } from './services/provisioning.ts';
 
 /** What the CLI talks to; tests pass their own. */
@@ -37,6 +37,10 @@ Commands:
       Lists tenants with their status, plan and primary domain.
   tenant:delete <slug> [--yes]
       Drops the tenant's schema and rows. Asks you to type the slug unless --yes.
+  tenant:suspend <slug>
+      Closes the tenant's pages (they show the suspended page); every record is kept.
+  tenant:reactivate <slug>
+      Opens a suspended tenant again (back on its trial if that has not ended).
   migrate
       Migrates the public schema, then every tenant schema.
   demo
@@ -185,6 +189,40 @@ async function tenantDelete(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+async function tenantBySlug(args: string[], verb: string): Promise<Tenant> {
+  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+  const slug = positionals[0];
+  if (!slug) throw new UsageError(`slug: give the slug of the tenant to ${verb}`);
+  const tenant = await Tenant.findOne({ where: { slug } });
+  if (!tenant) throw new UsageError(`slug: no tenant "${slug}"`);
+  return tenant;
+}
+
+async function tenantSuspend(args: string[], io: CliIo): Promise<number> {
+  const tenant = await tenantBySlug(args, 'suspend');
+  if (tenant.status === 'suspended') {
+    io.out(`${tenant.slug} is already suspended.`);
+    return 0;
+  }
+  const from = tenant.status;
+  await tenant.suspend();
+  logAdminAction(null, 'tenant.suspend', tenant, { from, via: 'cli' });
+  io.out(`Suspended ${tenant.slug} (was ${from}). Its data is kept.`);
+  return 0;
+}
+
+async function tenantReactivate(args: string[], io: CliIo): Promise<number> {
+  const tenant = await tenantBySlug(args, 'reactivate');
+  if (tenant.status !== 'suspended') {
+    io.out(`${tenant.slug} is not suspended (${tenant.status}).`);
+    return 0;
+  }
+  await tenant.reactivate();
+  logAdminAction(null, 'tenant.reactivate', tenant, { to: tenant.status, via: 'cli' });
+  io.out(`Reactivated ${tenant.slug} (${tenant.status}).`);
+  return 0;
+}
+
 function bar(done: number, total: number): string {
   const width = 30;
   const filled = total ? Math.round((done / total) * width) : width;
@@ -241,6 +279,8 @@ const COMMANDS: Record<string, Command> = {
   'tenant:create': tenantCreate,
   'tenant:list': tenantList,
   'tenant:delete': tenantDelete,
+  'tenant:suspend': tenantSuspend,
+  'tenant:reactivate': tenantReactivate,
   migrate,
   demo,
   'job:run': jobRun,

@@ -4,7 +4,7 @@ import { type CliIo, runCli } from '../app/cli.ts';
 import { PlatformAdmin, Tenant } from '../app/models/index.ts';
 import { verifyPassword } from '../app/services/passwords.ts';
 import { config } from '../config/index.ts';
-import { createTenant, uniqueSlug } from './support/factories.ts';
+import { createTenant, hostOf, http, uniqueSlug } from './support/factories.ts';
 
 interface Captured extends CliIo {
   stdout: string[];
@@ -147,6 +147,31 @@ describe('the command line', () => {
     const other = await createTenant();
     expect((await cli(['tenant:delete', other.slug, '--yes'])).code).to.equal(0);
     expect((await cli(['tenant:delete', 'no-such-tenant', '--yes'])).err).to.match(/no tenant/);
+  });
+
+  it('suspends and reactivates a tenant: its hosts close and open again, its data stays', async () => {
+    const t = await createTenant();
+    const host = hostOf(t);
+    expect((await http().get('/login').set('Host', host)).status).to.equal(200);
+    const suspended = await cli(['tenant:suspend', t.slug]);
+    expect(suspended.code, suspended.err).to.equal(0);
+    expect(suspended.out).to.match(/Suspended .* \(was trial\)/);
+    await t.reload();
+    expect(t.status).to.equal('suspended');
+    const closed = await http().get('/login').set('Host', host);
+    expect(closed.status).to.equal(403);
+    expect(closed.text).to.include('is suspended');
+    expect((await cli(['tenant:suspend', t.slug])).out).to.match(/already suspended/);
+    const back = await cli(['tenant:reactivate', t.slug]);
+    expect(back.code, back.err).to.equal(0);
+    await t.reload();
+    expect(t.status).to.equal('trial');
+    expect((await http().get('/login').set('Host', host)).status).to.equal(200);
+    expect((await cli(['tenant:reactivate', t.slug])).out).to.match(/not suspended/);
+    const missing = await cli(['tenant:suspend', 'no-such-tenant']);
+    expect(missing.code).to.equal(2);
+    expect(missing.err).to.match(/no tenant/);
+    expect((await cli(['tenant:suspend'])).code).to.equal(2);
   });
 
   it('migrates and prints a summary', async () => {
