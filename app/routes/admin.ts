@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { config } from '../../config/index.ts';
+import * as adjustments from '../controllers/admin/adjustments.controller.ts';
 import * as dashboard from '../controllers/admin/dashboard.controller.ts';
 import * as jobRuns from '../controllers/admin/job-runs.controller.ts';
 import * as jobs from '../controllers/admin/jobs.controller.ts';
@@ -44,6 +45,7 @@ export function adminRoutes(): Router {
   r.post('/plans/:id', requireAdmin, plans.update);
 
   r.post('/tenants/:id/top-ups', requireAdmin, topUps.create);
+  r.post('/tenants/:id/adjustments', requireAdmin, adjustments.create);
   r.post('/tenants/:id/plan', requireAdmin, tenantPlan.update);
   r.get('/jobs', requireAdmin, jobs.index);
   r.post('/jobs/:name/run', requireAdmin, jobRuns.create);

@@ -144,16 +144,41 @@ function snapshot(t: Tenant): Record<string, unknown> {
   return { plan: t.plan, creditCents: t.creditCents, status: t.status, pastDueSince: t.pastDueSince };
 }
 
+type CreditInput = { amountCents: string; note: string | null };
+type CreditResult = { tenant: Tenant; entry: BillingEntry; reactivated: boolean };
+
 /**
  * Adds credit as a ledger entry and, when the balance is no longer negative, brings back a tenant
  * that billing made past due or suspended (a suspension a platform admin made by hand, with no
  * past-due day, stays). One transaction with the tenant's audit entry.
  */
-export async function topUp(
+export function topUp(
   tenantId: string,
-  input: { amountCents: string; note: string | null },
+  input: CreditInput,
   admin: PlatformAdmin | null,
-): Promise<{ tenant: Tenant; entry: BillingEntry; reactivated: boolean }> {
+): Promise<CreditResult> {
+  return ledgerEntry(tenantId, 'top_up', input, admin);
+}
+
+/**
+ * Corrects the credit by a signed amount (a refund, a goodwill credit, a charge made in error),
+ * with its reason as the note. Like a top-up it brings back a tenant billing held once the balance
+ * is no longer negative; a balance taken below zero is dealt with by the next daily charge.
+ */
+export function adjustCredit(
+  tenantId: string,
+  input: CreditInput,
+  admin: PlatformAdmin | null,
+): Promise<CreditResult> {
+  return ledgerEntry(tenantId, 'adjustment', input, admin);
+}
+
+async function ledgerEntry(
+  tenantId: string,
+  kind: 'top_up' | 'adjustment',
+  input: CreditInput,
+  admin: PlatformAdmin | null,
+): Promise<CreditResult> {
   const found = await Tenant.findByPk(tenantId);
   if (!found) throw new NotFound();
   return withTenant(found.toRef(), () =>
@@ -164,7 +189,7 @@ export async function topUp(
       const entry = await BillingEntry.create({
         tenantId,
         day: billingDay(),
-        kind: 'top_up',
+        kind,
         amountCents: input.amountCents,
         balanceAfterCents: balance.toString(),
         note: input.note,
@@ -177,14 +202,18 @@ export async function topUp(
         creditCents: balance.toString(),
         ...(reactivated ? { status: tenant.isOnTrial() ? 'trial' : 'active', pastDueSince: null } : {}),
       });
+      const amount = formatCents(input.amountCents, '$');
       await audit.record({
-        action: 'billing.top_up',
+        action: `billing.${kind}`,
         recordType: 'tenant',
         recordId: String(tenant.id),
         recordLabel: tenant.name,
         before,
         after: snapshot(tenant),
-        changes: { topUp: { from: null, to: formatCents(input.amountCents, '$') } },
+        changes:
+          kind === 'top_up'
+            ? { topUp: { from: null, to: amount } }
+            : { adjustment: { from: null, to: input.note ? `${amount} (${input.note})` : amount } },
       });
       return { tenant, entry, reactivated };
     }),

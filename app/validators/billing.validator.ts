@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseCents } from '../services/money.ts';
 
-/** Top-ups stop at $1,000,000.00: a bigger figure is a typing slip, not a payment. */
+/** Top-ups and adjustments stop at $1,000,000.00: a bigger figure is a typing slip, not a payment. */
 const MAX_TOP_UP_CENTS = 100_000_000n;
 
 export const TOP_UP_FORM_FIELDS = ['amount', 'note'] as const;
@@ -25,6 +25,30 @@ export const topUpSchema = z.object({
     .trim()
     .max(200, 'must be at most 200 characters')
     .transform((v) => v || null),
+});
+
+export const ADJUSTMENT_FORM_FIELDS = ['adjustAmount', 'adjustNote'] as const;
+
+/** A correction of the credit: a signed amount that is not zero, and its reason (required). */
+export const adjustmentSchema = z.object({
+  adjustAmount: z.string().transform((v, ctx) => {
+    const cents = parseCents(v);
+    if (cents === null || BigInt(cents) === 0n) {
+      ctx.addIssue({ code: 'custom', message: 'must be an amount other than zero, such as 10.00 or -4.50' });
+      return z.NEVER;
+    }
+    const abs = BigInt(cents) < 0n ? -BigInt(cents) : BigInt(cents);
+    if (abs > MAX_TOP_UP_CENTS) {
+      ctx.addIssue({ code: 'custom', message: 'must be at most 1,000,000.00 either way' });
+      return z.NEVER;
+    }
+    return cents;
+  }),
+  adjustNote: z
+    .string()
+    .trim()
+    .min(1, 'say why, for example "refund of the March charges"')
+    .max(200, 'must be at most 200 characters'),
 });
 
 export const PLAN_FIELD = ['plan'] as const;

@@ -138,6 +138,85 @@ describe('platform admin: credit and plans', function () {
     });
   });
 
+  describe('adjustments', () => {
+    it('takes credit away with its reason as a ledger entry of its own, audited, and says what comes next', async () => {
+      const tenant = await payingTenant('basic', 300);
+      const res = await post(agent, `/admin/tenants/${tenant.id}/adjustments`, {
+        adjustAmount: '-4.50',
+        adjustNote: 'Charge for October made twice',
+      });
+      expect(res.status, res.text.slice(0, 300)).to.equal(302);
+      const [entry, ...more] = await BillingEntry.findAll({ where: { tenantId: tenant.id } });
+      expect(more).to.have.length(0);
+      expect(entry?.kind).to.equal('adjustment');
+      expect(entry?.amountCents).to.equal('-450');
+      expect(entry?.balanceAfterCents).to.equal('-150');
+      expect(entry?.note).to.equal('Charge for October made twice');
+      expect(entry?.createdBy).to.equal(String(admin.id));
+      const now = await fresh(tenant);
+      expect(now.creditCents).to.equal('-150');
+      expect(now.status).to.equal('active');
+      const audit = await lastAudit(tenant, 'billing.adjustment');
+      expect(audit?.changes.adjustment).to.deep.equal({
+        from: null,
+        to: '-$4.50 (Charge for October made twice)',
+      });
+      const page = await agent.get(`/admin/tenants/${tenant.id}`).set('Host', ROOT);
+      expect(page.text).to.include('adjusted by -$4.50');
+      expect(page.text).to.include('the next daily charge makes it past due');
+      expect(page.text).to.match(/ledger-adjustment[\s\S]*?Adjustment[\s\S]*?Charge for October made twice/);
+    });
+
+    it('gives credit back and reactivates a tenant billing held once its balance is not negative', async () => {
+      const tenant = await payingTenant('basic', -200, { status: 'past_due' });
+      await tenant.update({ pastDueSince: '2026-11-01' });
+      await post(agent, `/admin/tenants/${tenant.id}/adjustments`, {
+        adjustAmount: '3',
+        adjustNote: 'Goodwill for the outage',
+      });
+      const now = await fresh(tenant);
+      expect(now.creditCents).to.equal('100');
+      expect(now.status).to.equal('active');
+      expect(now.pastDueSince).to.equal(null);
+    });
+
+    for (const [body, field, message] of [
+      [{ adjustAmount: '0', adjustNote: 'x' }, 'adjustAmount', 'must be an amount other than zero'],
+      [{ adjustAmount: 'ten', adjustNote: 'x' }, 'adjustAmount', 'must be an amount other than zero'],
+      [
+        { adjustAmount: '-2000000', adjustNote: 'x' },
+        'adjustAmount',
+        'must be at most 1,000,000.00 either way',
+      ],
+      [{ adjustAmount: '5', adjustNote: '   ' }, 'adjustNote', 'say why'],
+    ] as const) {
+      it(`answers 422 for ${JSON.stringify(body)}, keeps the form open with its input and changes nothing`, async () => {
+        const tenant = await payingTenant('basic', 1000);
+        const res = await post(agent, `/admin/tenants/${tenant.id}/adjustments`, { ...body });
+        expect(res.status).to.equal(422);
+        expect(res.text).to.include(message);
+        expect(res.text).to.match(/<details[^>]*id="adjustment" open/);
+        expect(res.text).to.match(
+          new RegExp(`id="f-${field}"[^>]*is-invalid|is-invalid[^>]*id="f-${field}"`),
+        );
+        expect(res.text).to.include(`value="${body.adjustAmount}"`);
+        expect(await BillingEntry.count({ where: { tenantId: tenant.id } })).to.equal(0);
+        expect((await fresh(tenant)).creditCents).to.equal('1000');
+      });
+    }
+
+    it('is refused without a platform admin session', async () => {
+      const tenant = await payingTenant('basic', 1000);
+      const res = await http()
+        .post(`/admin/tenants/${tenant.id}/adjustments`)
+        .set('Host', ROOT)
+        .type('form')
+        .send({ adjustAmount: '5', adjustNote: 'x' });
+      expect(res.status).to.be.oneOf([302, 403]);
+      expect(await BillingEntry.count({ where: { tenantId: tenant.id } })).to.equal(0);
+    });
+  });
+
   describe('plan changes', () => {
     it('moves the tenant to another plan, audited in its log, and the next charge uses the new price', async () => {
       const tenant = await payingTenant('basic', 10_000);
