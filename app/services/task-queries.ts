@@ -135,25 +135,31 @@ export interface TaskPage {
   pages: number;
 }
 
-/** One page of the tasks `user` may see that match the filter, with their project and assignee. */
+/**
+ * One page of the tasks `user` may see that match the filter, with their project and assignee. The
+ * filter names task columns only, so the count reads `tasks` alone, beside the page.
+ */
 export async function searchTasks(
   user: User,
   filter: TaskFilter,
   clock: Clock,
   projectId?: string,
 ): Promise<TaskPage> {
-  const { rows, count } = await Task.findAndCountAll({
-    where: taskWhere(filter, user, clock, projectId),
-    include: [
-      { model: Project, as: 'project', attributes: ['id', 'name'] },
-      { model: User, as: 'assignee', attributes: ['id', 'name'] },
-    ],
-    order: taskOrder(filter.sort),
-    limit: TASKS_PER_PAGE,
-    offset: (filter.page - 1) * TASKS_PER_PAGE,
-    distinct: true,
-  });
-  return { tasks: rows, total: count, pages: Math.max(1, Math.ceil(count / TASKS_PER_PAGE)) };
+  const where = taskWhere(filter, user, clock, projectId);
+  const [count, tasks] = await Promise.all([
+    Task.count({ where }),
+    Task.findAll({
+      where,
+      include: [
+        { model: Project, as: 'project', attributes: ['id', 'name'] },
+        { model: User, as: 'assignee', attributes: ['id', 'name'] },
+      ],
+      order: taskOrder(filter.sort),
+      limit: TASKS_PER_PAGE,
+      offset: (filter.page - 1) * TASKS_PER_PAGE,
+    }),
+  ]);
+  return { tasks, total: count, pages: Math.max(1, Math.ceil(count / TASKS_PER_PAGE)) };
 }
 
 export const DUE_BUCKETS = ['overdue', 'today', 'week', 'later', 'none'] as const;
