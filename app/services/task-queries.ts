@@ -1,6 +1,6 @@
 import { col, fn, literal, Op, type Order, type WhereOptions } from 'sequelize';
 import { Project } from '../models/project.ts';
-import { Task } from '../models/task.ts';
+import { Task, type TaskPriority, type TaskStatus } from '../models/task.ts';
 import { User } from '../models/user.ts';
 import { visibleTasksWhere } from '../policies/project.policy.ts';
 import type { DueFilter, TaskFilter, TaskSort } from '../validators/task.validator.ts';
@@ -129,15 +129,36 @@ export function taskOrder(sort: TaskSort): Order {
   }
 }
 
+/** What a row of a task list shows: plain values, not model instances (a page builds 50 of them). */
+export interface TaskRow {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  priority: TaskPriority;
+  dueAt: Date | null;
+  archivedAt: Date | null;
+  project: { id: string; name: string } | null;
+  assignee: { id: string; name: string } | null;
+}
+
 export interface TaskPage {
-  tasks: Task[];
+  tasks: TaskRow[];
   total: number;
   pages: number;
 }
 
+/** A row as `raw: true, nest: true` returns it: an association's fields are null without one. */
+type RawTaskRow = Omit<TaskRow, 'project' | 'assignee'> & {
+  project: { id: string | null; name: string };
+  assignee: { id: string | null; name: string };
+};
+
+const both = (ref: { id: string | null; name: string }) =>
+  ref.id === null ? null : { id: String(ref.id), name: ref.name };
+
 /**
- * One page of the tasks `user` may see that match the filter, with their project and assignee. The
- * filter names task columns only, so the count reads `tasks` alone, beside the page.
+ * One page of the tasks `user` may see that match the filter, with their project and assignee, as
+ * plain rows. The filter names task columns only, so the count reads `tasks` alone, beside the page.
  */
 export async function searchTasks(
   user: User,
@@ -146,9 +167,10 @@ export async function searchTasks(
   projectId?: string,
 ): Promise<TaskPage> {
   const where = taskWhere(filter, user, clock, projectId);
-  const [count, tasks] = await Promise.all([
+  const [count, rows] = await Promise.all([
     Task.count({ where }),
     Task.findAll({
+      attributes: ['id', 'title', 'status', 'priority', 'dueAt', 'archivedAt'],
       where,
       include: [
         { model: Project, as: 'project', attributes: ['id', 'name'] },
@@ -157,8 +179,17 @@ export async function searchTasks(
       order: taskOrder(filter.sort),
       limit: TASKS_PER_PAGE,
       offset: (filter.page - 1) * TASKS_PER_PAGE,
-    }),
+      raw: true,
+      nest: true,
+      // raw: true returns plain rows, which Sequelize's types still describe as instances.
+    }) as unknown as Promise<RawTaskRow[]>,
   ]);
+  const tasks = rows.map((r) => ({
+    ...r,
+    id: String(r.id),
+    project: both(r.project),
+    assignee: both(r.assignee),
+  }));
   return { tasks, total: count, pages: Math.max(1, Math.ceil(count / TASKS_PER_PAGE)) };
 }
 

@@ -431,6 +431,22 @@ describe('tasks (/tasks, /projects/:id/tasks)', function () {
         .and.not.include('Beta review');
     });
 
+    it("shows each row's project, assignee (or none), status, priority and due mark", async () => {
+      const text = await listed(agents.member, '');
+      const rowOf = (title: string) => text.split('<tr data-task=').find((row) => row.includes(title)) ?? '';
+      const alpha = rowOf('Alpha urgent');
+      expect(alpha).to.include('Office move').and.include('Olive Owner').and.include('Urgent');
+      expect(alpha).to.match(/badge text-bg-secondary">To do</);
+      const gamma = rowOf('Gamma unassigned');
+      expect(gamma).to.include('Unassigned').and.include('>—<');
+      expect(gamma).to.match(/badge text-bg-primary">In progress</);
+      expect(rowOf('Epsilon overdue')).to.include('Overdue').and.include('Mark Member');
+      const archived = await listed(agents.member, 'archived=1');
+      expect(archived.split('<tr data-task=').find((row) => row.includes('Delta archived'))).to.include(
+        'Archived',
+      );
+    });
+
     it('hides archived tasks unless ?archived=1', async () => {
       expect(await listed(agents.member, '')).to.not.include('Delta archived');
       expect(await listed(agents.member, 'archived=1')).to.include('Delta archived');
