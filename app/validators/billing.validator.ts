@@ -4,22 +4,35 @@ import { parseCents } from '../services/money.ts';
 /** Top-ups and adjustments stop at $1,000,000.00: a bigger figure is a typing slip, not a payment. */
 const MAX_TOP_UP_CENTS = 100_000_000n;
 
+/**
+ * An amount in dollars and cents as a cent string: above zero, or (signed) anything but zero, and
+ * at most MAX_TOP_UP_CENTS either way.
+ */
+function creditAmount(signed: boolean) {
+  return z.string().transform((v, ctx) => {
+    const cents = parseCents(v);
+    const value = cents === null ? null : BigInt(cents);
+    if (value === null || value === 0n || (!signed && value < 0n)) {
+      const message = signed
+        ? 'must be an amount other than zero, such as 10.00 or -4.50'
+        : 'must be an amount above zero, such as 25.00';
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    if ((value < 0n ? -value : value) > MAX_TOP_UP_CENTS) {
+      const message = signed ? 'must be at most 1,000,000.00 either way' : 'must be at most 1,000,000.00';
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return String(value);
+  });
+}
+
 export const TOP_UP_FORM_FIELDS = ['amount', 'note'] as const;
 
 /** A platform admin's top-up: a positive amount in dollars and cents, and an optional note. */
 export const topUpSchema = z.object({
-  amount: z.string().transform((v, ctx) => {
-    const cents = parseCents(v);
-    if (cents === null || BigInt(cents) <= 0n) {
-      ctx.addIssue({ code: 'custom', message: 'must be an amount above zero, such as 25.00' });
-      return z.NEVER;
-    }
-    if (BigInt(cents) > MAX_TOP_UP_CENTS) {
-      ctx.addIssue({ code: 'custom', message: 'must be at most 1,000,000.00' });
-      return z.NEVER;
-    }
-    return cents;
-  }),
+  amount: creditAmount(false),
   note: z
     .string()
     .trim()
@@ -31,19 +44,7 @@ export const ADJUSTMENT_FORM_FIELDS = ['adjustAmount', 'adjustNote'] as const;
 
 /** A correction of the credit: a signed amount that is not zero, and its reason (required). */
 export const adjustmentSchema = z.object({
-  adjustAmount: z.string().transform((v, ctx) => {
-    const cents = parseCents(v);
-    if (cents === null || BigInt(cents) === 0n) {
-      ctx.addIssue({ code: 'custom', message: 'must be an amount other than zero, such as 10.00 or -4.50' });
-      return z.NEVER;
-    }
-    const abs = BigInt(cents) < 0n ? -BigInt(cents) : BigInt(cents);
-    if (abs > MAX_TOP_UP_CENTS) {
-      ctx.addIssue({ code: 'custom', message: 'must be at most 1,000,000.00 either way' });
-      return z.NEVER;
-    }
-    return cents;
-  }),
+  adjustAmount: creditAmount(true),
   adjustNote: z
     .string()
     .trim()
