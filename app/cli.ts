@@ -167,15 +167,21 @@ async function tenantList(_args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+/** The tenant a command names by its slug; a usage error when none is given or none matches. */
+async function tenantNamed(slug: string | undefined, verb: string): Promise<Tenant> {
+  if (!slug) throw new UsageError(`slug: give the slug of the tenant to ${verb}`);
+  const tenant = await Tenant.findOne({ where: { slug } });
+  if (!tenant) throw new UsageError(`slug: no tenant "${slug}"`);
+  return tenant;
+}
+
 async function tenantDelete(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: { yes: { type: 'boolean' } },
     allowPositionals: true,
   });
-  const slug = positionals[0];
-  if (!slug) throw new UsageError('slug: give the slug of the tenant to delete');
-  if (!(await Tenant.findOne({ where: { slug } }))) throw new UsageError(`slug: no tenant "${slug}"`);
+  const { slug } = await tenantNamed(positionals[0], 'delete');
   if (!values.yes) {
     if (!io.isTTY) throw new UsageError('--yes: is required when not running on a terminal');
     const typed = await io.ask(`This deletes every record of "${slug}". Type the slug to confirm: `);
@@ -191,11 +197,7 @@ async function tenantDelete(args: string[], io: CliIo): Promise<number> {
 
 async function tenantBySlug(args: string[], verb: string): Promise<Tenant> {
   const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
-  const slug = positionals[0];
-  if (!slug) throw new UsageError(`slug: give the slug of the tenant to ${verb}`);
-  const tenant = await Tenant.findOne({ where: { slug } });
-  if (!tenant) throw new UsageError(`slug: no tenant "${slug}"`);
-  return tenant;
+  return tenantNamed(positionals[0], verb);
 }
 
 async function tenantSuspend(args: string[], io: CliIo): Promise<number> {

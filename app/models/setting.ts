@@ -15,12 +15,12 @@ const cache = new Map<string, { values: Record<string, string>; at: number }>();
 function forgetCurrentTenant(...args: unknown[]): void {
   const tenant = currentTenant();
   if (!tenant) return;
-  cache.delete(tenant.schema);
+  forgetSettingsOf(tenant.schema);
   // A write inside a transaction is visible only after commit: forget again then.
   const options = args.find((a) => a && typeof a === 'object' && 'transaction' in a) as
     | { transaction?: { afterCommit(fn: () => void): void } | null }
     | undefined;
-  options?.transaction?.afterCommit(() => cache.delete(tenant.schema));
+  options?.transaction?.afterCommit(() => forgetSettingsOf(tenant.schema));
 }
 
 /** Drops what this process remembers of `schema`'s settings (e.g. when the schema is made anew). */

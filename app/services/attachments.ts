@@ -4,6 +4,7 @@ import { Op } from 'sequelize';
 import { config } from '../../config/index.ts';
 import { log } from '../logger.ts';
 import { Attachment } from '../models/attachment.ts';
+import { isGif, isJpeg, isPng, isWebp, isZip, pdfHeaderAt } from './file-signatures.ts';
 import { fileStore, safeFileName } from './storage.ts';
 
 /**
@@ -24,14 +25,10 @@ interface FileKind {
   looksRight(data: Buffer): boolean;
 }
 
-const ascii = (data: Buffer, from: number, to: number) => data.subarray(from, to).toString('latin1');
-const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const ZIP_TYPES = ['application/zip', 'application/x-zip-compressed'];
 
 function isPdf(data: Buffer): boolean {
-  const at = data.subarray(0, 1024).indexOf('%PDF-');
-  return at >= 0;
+  return pdfHeaderAt(data) >= 0;
 }
 
 /** Plain text: no NUL or other control bytes than tab, line breaks and form feed (UTF-16 with a BOM is fine). */
@@ -46,13 +43,12 @@ function isText(data: Buffer): boolean {
 /** An Office Open XML package (a zip whose parts live under `folder`). */
 function isOoxml(folder: string) {
   return (data: Buffer) =>
-    data.subarray(0, 4).equals(ZIP) && data.indexOf('[Content_Types].xml') >= 0 && data.indexOf(folder) >= 0;
+    isZip(data) && data.indexOf('[Content_Types].xml') >= 0 && data.indexOf(folder) >= 0;
 }
 
 /** An OpenDocument file: a zip whose first, uncompressed entry `mimetype` holds its type. */
 function isOpenDocument(type: string) {
-  return (data: Buffer) =>
-    data.subarray(0, 4).equals(ZIP) && data.subarray(0, 256).indexOf(`mimetype${type}`) >= 0;
+  return (data: Buffer) => isZip(data) && data.subarray(0, 256).indexOf(`mimetype${type}`) >= 0;
 }
 
 const PDF: FileKind = {
@@ -67,7 +63,7 @@ const JPEG: FileKind = {
   type: 'image/jpeg',
   declared: ['image/pjpeg', 'image/jpg'],
   inline: true,
-  looksRight: (d) => d[0] === 0xff && d[1] === 0xd8 && d[2] === 0xff,
+  looksRight: isJpeg,
 };
 const OOXML = 'application/vnd.openxmlformats-officedocument';
 const ODF = 'application/vnd.oasis.opendocument';
@@ -80,7 +76,7 @@ export const FILE_KINDS: Record<string, FileKind> = {
     type: 'image/png',
     declared: [],
     inline: true,
-    looksRight: (d) => d.subarray(0, 8).equals(PNG),
+    looksRight: isPng,
   },
   jpg: JPEG,
   jpeg: JPEG,
@@ -89,14 +85,14 @@ export const FILE_KINDS: Record<string, FileKind> = {
     type: 'image/gif',
     declared: [],
     inline: true,
-    looksRight: (d) => ['GIF87a', 'GIF89a'].includes(ascii(d, 0, 6)),
+    looksRight: isGif,
   },
   webp: {
     label: 'WebP',
     type: 'image/webp',
     declared: [],
     inline: true,
-    looksRight: (d) => ascii(d, 0, 4) === 'RIFF' && ascii(d, 8, 12) === 'WEBP',
+    looksRight: isWebp,
   },
   txt: { label: 'text', type: 'text/plain', declared: [], inline: false, looksRight: isText },
   csv: {

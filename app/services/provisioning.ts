@@ -116,15 +116,13 @@ export async function provisionTenant(
   }
 }
 
-/** A value as an SQL literal (the starting rows travel with the DDL, where no bind parameters fit). */
-function literal(value: string | number): string {
-  return db().escape(value);
-}
-
-/** The records of the applied migrations and the roles, texts and funds a new tenant starts with. */
+/**
+ * The records of the applied migrations and the roles, texts and funds a new tenant starts with.
+ * They travel with the DDL, where no bind parameters fit, so every value is an escaped literal.
+ */
 function startingRowsSql(kind: 'church' | 'company', name: string, migrations: string[]): string {
   const rows = (items: (string | number)[][]) =>
-    items.map((values) => `(${values.map(literal).join(', ')})`).join(',\n  ');
+    items.map((values) => `(${values.map((v) => db().escape(v)).join(', ')})`).join(',\n  ');
   const settings = Object.entries(defaultSettings(name, kind));
   return [
     `INSERT INTO ${MIGRATION_TABLE.tenant} (name) VALUES\n  ${rows(migrations.map((m) => [m]))};`,
@@ -138,7 +136,7 @@ function startingRowsSql(kind: 'church' | 'company', name: string, migrations: s
 
 /** The first super admin, holding the tenant's first level-0 role, in one statement. */
 async function createFirstAdmin(email: string, name: string, passwordHash: string | null): Promise<User> {
-  const [row] = await db().query<Record<string, unknown>>(
+  const [row] = await db().query<InferCreationAttributes<User>>(
     `WITH admin AS (
        INSERT INTO users (email, name, password_hash, department) VALUES ($1, $2, $3, NULL)
        RETURNING id, email, name, password_hash, active, department, last_login_at, created_at, updated_at
@@ -153,7 +151,7 @@ async function createFirstAdmin(email: string, name: string, passwordHash: strin
     { bind: [User.normalizeEmail(email), name, passwordHash], type: QueryTypes.SELECT },
   );
   if (!row) throw new Error('The first admin was not created');
-  return User.build(row as InferCreationAttributes<User>, { isNewRecord: false, raw: true });
+  return User.build(row, { isNewRecord: false, raw: true });
 }
 
 async function assertAvailable(slug: string, schema: string, domain: string): Promise<void> {

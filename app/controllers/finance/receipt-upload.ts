@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import { config } from '../../../config/index.ts';
+import { isHeic, isJpeg, isPng, isWebp, pdfHeaderAt } from '../../services/file-signatures.ts';
 
 /** What a receipt may be, recognised from the file's first bytes (the browser's type is not trusted). */
 const RECEIPT_TYPES = {
@@ -13,16 +14,12 @@ const RECEIPT_TYPES = {
 export type ReceiptType = keyof typeof RECEIPT_TYPES;
 
 const ALLOWED = `${Object.values(RECEIPT_TYPES).slice(0, -1).join(', ')} or ${Object.values(RECEIPT_TYPES).at(-1)}`;
-const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1']);
-
 function sniffReceiptType(data: Buffer): ReceiptType | null {
-  const ascii = (from: number, to: number) => data.subarray(from, to).toString('latin1');
-  if (ascii(0, 5) === '%PDF-') return 'application/pdf';
-  if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
-    return 'image/png';
-  if (data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'image/jpeg';
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
-  if (ascii(4, 8) === 'ftyp' && HEIC_BRANDS.has(ascii(8, 12))) return 'image/heic';
+  if (pdfHeaderAt(data) === 0) return 'application/pdf';
+  if (isPng(data)) return 'image/png';
+  if (isJpeg(data)) return 'image/jpeg';
+  if (isWebp(data)) return 'image/webp';
+  if (isHeic(data)) return 'image/heic';
   return null;
 }
 
