@@ -15,7 +15,7 @@ import { config } from './config/index.ts';
  * creates the demo tenants when there are none, and serves.
  */
 async function main(): Promise<void> {
-  const booted = await boot();
+  const booted = await boot({ listenForChanges: true });
   const migrated = await migrateAll();
   if (migrated.failed.length) {
     rootLogger.error(

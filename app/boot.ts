@@ -5,6 +5,7 @@ import { type EmbeddedServer, startEmbeddedPostgres } from './db/embedded.ts';
 import { closeRedis, connectRedis } from './db/redis.ts';
 import { rootLogger } from './logger.ts';
 import { closeSessionStore } from './middleware/session.ts';
+import { type ChangeFeed, startChangeFeed } from './tenancy/change-feed.ts';
 
 export interface Booted {
   databaseUrl: string;
@@ -12,11 +13,17 @@ export interface Booted {
   shutdown(): Promise<void>;
 }
 
+export interface BootOptions {
+  poolMax?: number;
+  /** Long-running processes listen for tenant and settings changes made by other processes. */
+  listenForChanges?: boolean;
+}
+
 /**
  * Connects to DATABASE_URL, or starts the embedded PostgreSQL (data in DATA_DIR) when it is unset;
  * connects Redis when REDIS_URL is set. Shared by the web server, the clock and the CLI.
  */
-export async function boot(opts: { poolMax?: number } = {}): Promise<Booted> {
+export async function boot(opts: BootOptions = {}): Promise<Booted> {
   let embedded: EmbeddedServer | null = null;
   let url = config.DATABASE_URL;
   if (!url) {
@@ -30,10 +37,12 @@ export async function boot(opts: { poolMax?: number } = {}): Promise<Booted> {
   }
   connectDatabase({ url, poolMax: opts.poolMax ?? config.DB_POOL_MAX, logSql: config.DB_LOG_SQL });
   await connectRedis();
+  const feed: ChangeFeed | null = opts.listenForChanges ? await startChangeFeed(url, rootLogger) : null;
   return {
     databaseUrl: url,
     embedded: embedded !== null,
     async shutdown() {
+      await feed?.stop();
       await closeSessionStore();
       await closeRedis();
       await closeDatabase();

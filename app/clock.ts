@@ -8,7 +8,7 @@ import { rootLogger } from './logger.ts';
  * the release step's; `npm start` runs the same scheduler inside the web process.
  */
 async function main(): Promise<void> {
-  const booted = await boot({ poolMax: 4 });
+  const booted = await boot({ poolMax: 4, listenForChanges: true });
   const scheduler = startScheduler();
   let stopping = false;
   const stop = async (signal: string) => {

@@ -3,7 +3,7 @@ import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
 import { Tenant } from '../models/tenant.ts';
 import { alertSuperAdmins, dayNumber } from '../services/billing.ts';
-import { invalidateTenantCache } from '../tenancy/resolver.ts';
+import { announceChange } from '../tenancy/changes.ts';
 import type { Job, JobContext } from './run-job.ts';
 
 export interface Transition {
@@ -137,8 +137,8 @@ export async function chargeDay(
 /** Tells each tenant that just went past due or was suspended (its super admins, by e-mail). */
 async function announce(ctx: JobContext, transitions: Transition[]): Promise<void> {
   if (!transitions.length) return;
-  // Raw SQL bypassed the model hooks that empty this process's host cache.
-  invalidateTenantCache();
+  // Raw SQL bypassed the model hooks that announce tenant changes to every process's caches.
+  await announceChange({ kind: 'all-tenants' });
   const tenants = await Tenant.findAll({
     where: { id: transitions.map((t) => t.id) },
     order: [['id', 'ASC']],

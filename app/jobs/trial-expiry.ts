@@ -2,7 +2,7 @@ import { QueryTypes } from 'sequelize';
 import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
 import { tellSuperAdmins, trialsEndingSoon } from '../services/billing.ts';
-import { invalidateTenantCache } from '../tenancy/resolver.ts';
+import { announceChange } from '../tenancy/changes.ts';
 import type { Job } from './run-job.ts';
 
 /**
@@ -32,7 +32,8 @@ export const trialExpiry: Job = {
       RETURNING id`,
       { bind: [ctx.now], type: QueryTypes.SELECT },
     );
-    if (ended.length) invalidateTenantCache();
+    // Raw SQL bypassed the model hooks that announce tenant changes to every process's caches.
+    if (ended.length) await announceChange({ kind: 'all-tenants' });
     ctx.log.info({ warned, ended: ended.length }, 'trials checked');
     ctx.done(warned + ended.length);
   },

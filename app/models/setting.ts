@@ -7,25 +7,25 @@ import {
   type Sequelize,
 } from 'sequelize';
 import { config } from '../../config/index.ts';
+import { announceChange, onChange, type Transactional } from '../tenancy/changes.ts';
 import { currentTenant, requireTenant } from '../tenancy/context.ts';
 
 /** Settings per tenant schema: the key always carries the schema. */
 const cache = new Map<string, { values: Record<string, string>; at: number }>();
 
-function forgetCurrentTenant(...args: unknown[]): void {
+onChange((change) => {
+  if (change === null || change.kind === 'all-tenants') cache.clear();
+  else if (change.schema) cache.delete(change.schema);
+});
+
+/** Announces a write to the current tenant's settings (this process, then the others at commit). */
+async function announceWrite(...args: unknown[]): Promise<void> {
   const tenant = currentTenant();
   if (!tenant) return;
-  forgetSettingsOf(tenant.schema);
-  // A write inside a transaction is visible only after commit: forget again then.
   const options = args.find((a) => a && typeof a === 'object' && 'transaction' in a) as
-    | { transaction?: { afterCommit(fn: () => void): void } | null }
+    | Transactional
     | undefined;
-  options?.transaction?.afterCommit(() => forgetSettingsOf(tenant.schema));
-}
-
-/** Drops what this process remembers of `schema`'s settings (e.g. when the schema is made anew). */
-export function forgetSettingsOf(schema: string): void {
-  cache.delete(schema);
+  await announceChange({ kind: 'settings', schema: tenant.schema }, options);
 }
 
 /** A tenant's editable text, by key (tenant table). */
@@ -36,7 +36,7 @@ export class Setting extends Model<InferAttributes<Setting>, InferCreationAttrib
 
   /**
    * All settings of the current tenant as a plain object. Read on every page of a tenant, so kept
-   * in-process per schema for a short while and dropped whenever this process writes a setting.
+   * in-process per schema for a short while, and dropped in every process when a setting is written.
    */
   static async all(): Promise<Record<string, string>> {
     const schema = requireTenant().schema;
@@ -65,7 +65,7 @@ export class Setting extends Model<InferAttributes<Setting>, InferCreationAttrib
       'afterBulkUpdate',
       'afterBulkDestroy',
     ] as const) {
-      Setting.addHook(hook, 'settingsCache', forgetCurrentTenant);
+      Setting.addHook(hook, 'settingsCache', announceWrite);
     }
   }
 }

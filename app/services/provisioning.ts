@@ -7,7 +7,7 @@ import { log } from '../logger.ts';
 import { DEFAULT_FUNDS } from '../models/fund.ts';
 import { Domain, Plan, Tenant, User } from '../models/index.ts';
 import { DEFAULT_ROLES } from '../models/role.ts';
-import { defaultSettings, forgetSettingsOf } from '../models/setting.ts';
+import { defaultSettings } from '../models/setting.ts';
 import { withTenant } from '../tenancy/context.ts';
 import { assertSchemaName, quoteIdent, schemaForSlug } from '../tenancy/schema-name.ts';
 import {
@@ -90,7 +90,6 @@ export async function provisionTenant(
             startingRowsSql(data.kind, data.name, bundle.migrations),
           ].join('\n'),
         );
-        forgetSettingsOf(schema);
         const tenant = await Tenant.create({
           name: data.name,
           slug: data.slug,

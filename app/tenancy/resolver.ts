@@ -4,12 +4,14 @@ import { config } from '../../config/index.ts';
 import { BadRequest, TenantSuspended, UnknownHost } from '../errors.ts';
 import { Domain } from '../models/domain.ts';
 import { Tenant } from '../models/tenant.ts';
+import { announceChange, onChange, type Transactional } from './changes.ts';
 import { currentContext, enterTenantForRequest, type TenantRef } from './context.ts';
 
 /**
  * Host → tenant, through `public.domains` (then `<slug>.BASE_DOMAIN` by slug). Answers are cached
- * in-process for TENANT_CACHE_TTL_MS and dropped whenever a tenant or domain changes through the
- * models, so a suspension or a new domain takes effect on the next request of this process.
+ * in-process for TENANT_CACHE_TTL_MS. A write to a tenant or domain through the models is announced
+ * (`changes.ts`): this process drops what it affects at once, and every other process when the
+ * write commits, through its change feed. The TTL only bounds staleness while a feed is down.
  */
 interface CacheEntry {
   tenant: TenantRef | null;
@@ -20,44 +22,41 @@ const MAX_ENTRIES = 10_000;
 const NEGATIVE_TTL_MS = 2_000;
 const cache = new Map<string, CacheEntry>();
 
-export function invalidateTenantCache(): void {
+function invalidateTenantCache(): void {
   cache.clear();
 }
 
-type HookOptions = { transaction?: { afterCommit(fn: () => void): void } | null };
-
-/** Drops what a change to one tenant or domain can affect: its hosts, and the hosts we knew nothing of. */
-function forget(tenantId: string | null, hosts: string[]): void {
+/** Drops what a change to one tenant can affect: its hosts, and the hosts we knew nothing of. */
+function forgetTenant(tenantId: string): void {
   for (const [host, entry] of cache) {
-    if (entry.tenant === null || (tenantId && entry.tenant.id === tenantId) || hosts.includes(host))
-      cache.delete(host);
+    if (entry.tenant === null || entry.tenant.id === tenantId) cache.delete(host);
   }
 }
 
-function onInstanceChange(instance: unknown, options?: unknown): void {
-  const drop =
-    instance instanceof Domain
-      ? () => forget(String(instance.tenantId), [instance.domain, String(instance.previous('domain') ?? '')])
-      : () => forget(String((instance as Tenant).id), []);
-  drop();
-  (options as HookOptions | undefined)?.transaction?.afterCommit(drop);
-}
+onChange((change) => {
+  if (change === null || change.kind === 'all-tenants') invalidateTenantCache();
+  else if (change.kind === 'tenant') forgetTenant(change.id);
+});
 
-function onBulkChange(options?: unknown): void {
-  invalidateTenantCache();
-  (options as HookOptions | undefined)?.transaction?.afterCommit(invalidateTenantCache);
-}
-
-/** Called once the models are initialised: writes to tenants or domains drop what they affect. */
+/** Called once the models are initialised: writes to tenants or domains are announced. */
 export function watchTenantChanges(): void {
   for (const hook of ['afterSave', 'afterDestroy'] as const) {
-    Tenant.addHook(hook, 'tenantCache', onInstanceChange);
-    Domain.addHook(hook, 'tenantCache', onInstanceChange);
+    Tenant.addHook(hook, 'tenantCache', (tenant: Tenant, options: Transactional) =>
+      announceChange({ kind: 'tenant', id: String(tenant.id), schema: tenant.schemaName }, options),
+    );
+    // A domain may have moved between tenants or hosts: every host answer is dropped.
+    Domain.addHook(hook, 'tenantCache', (_domain: Domain, options: Transactional) =>
+      announceChange({ kind: 'all-tenants' }, options),
+    );
   }
-  for (const hook of ['afterBulkUpdate', 'afterBulkDestroy', 'afterBulkCreate'] as const) {
-    Tenant.addHook(hook, 'tenantCache', onBulkChange);
-    Domain.addHook(hook, 'tenantCache', onBulkChange);
-  }
+  const bulk = (options: Transactional) => announceChange({ kind: 'all-tenants' }, options);
+  const bulkCreate = (_rows: unknown, options: Transactional) => bulk(options);
+  Tenant.addHook('afterBulkUpdate', 'tenantCache', bulk);
+  Tenant.addHook('afterBulkDestroy', 'tenantCache', bulk);
+  Tenant.addHook('afterBulkCreate', 'tenantCache', bulkCreate);
+  Domain.addHook('afterBulkUpdate', 'tenantCache', bulk);
+  Domain.addHook('afterBulkDestroy', 'tenantCache', bulk);
+  Domain.addHook('afterBulkCreate', 'tenantCache', bulkCreate);
 }
 
 const HOST_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;

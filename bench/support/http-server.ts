@@ -21,7 +21,7 @@ if (!process.send) throw new Error('http-server.ts must be started with an IPC c
 if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
 
 // The web process's own start-up path, so whatever it connects (Redis, stores) is measured too.
-const booted = await boot();
+const booted = await boot({ listenForChanges: true });
 const app = createApp();
 const server: Server = await new Promise((resolve, reject) => {
   const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
