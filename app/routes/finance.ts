@@ -23,6 +23,7 @@ export function financeRoutes(): Router {
   r.post('/finance/funds/:id', can('finance.edit'), funds.update);
   r.post('/finance/funds/:id/delete', can('finance.edit'), funds.destroy);
 
+  r.get('/finance/people', can('finance.view'), contributions.people);
   r.get('/finance/contributions', can('finance.view'), contributions.index);
   r.get('/finance/contributions/new', can('finance.edit'), contributions.newContribution);
   r.post('/finance/contributions', can('finance.edit'), contributions.create);

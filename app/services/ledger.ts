@@ -1,7 +1,9 @@
-import { literal, Op, QueryTypes, type WhereOptions } from 'sequelize';
+import { type FindOptions, literal, Op, type Order, QueryTypes, type WhereOptions } from 'sequelize';
 import { db } from '../db/database.ts';
 import { Contribution, Expense, Fund, Member } from '../models/index.ts';
 import type { ContributionFilter, ExpenseFilter } from '../validators/finance.validator.ts';
+import { ID_RE } from '../validators/user.validator.ts';
+import { matching } from './member-directory.ts';
 
 /**
  * The finance ledger: contributions (money in) and expenses (money out). Entries are corrected by
@@ -159,16 +161,59 @@ export function allFunds(): Promise<Fund[]> {
   return Fund.findAll({ order: [['name', 'ASC']] });
 }
 
-/** The directory for a picker: id and name, by last name. */
-export function memberChoices(): Promise<Member[]> {
-  return Member.findAll({
-    attributes: ['id', 'firstName', 'lastName', 'email'],
-    order: [
-      ['lastName', 'ASC'],
-      ['firstName', 'ASC'],
-      ['id', 'ASC'],
-    ],
-  });
+/** A person as the pickers show them. */
+export interface MemberChoice {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+}
+
+export interface MemberChoices {
+  people: MemberChoice[];
+  /** True when `people` is the whole directory; otherwise only the kept people (search for more). */
+  complete: boolean;
+}
+
+/** Up to this many people, a picker lists the whole directory; past it, the page searches. */
+export const PICKER_FULL_LIST = 500;
+const PEOPLE_FOUND = 20;
+
+const CHOICE_ATTRIBUTES = ['id', 'firstName', 'lastName', 'email'];
+const BY_NAME: Order = [
+  ['lastName', 'ASC'],
+  ['firstName', 'ASC'],
+  ['id', 'ASC'],
+];
+
+async function choices(options: FindOptions<Member>): Promise<MemberChoice[]> {
+  const rows = (await Member.findAll({
+    ...options,
+    attributes: CHOICE_ATTRIBUTES,
+    order: BY_NAME,
+    raw: true,
+    // raw: true returns plain rows, which Sequelize's types still describe as instances.
+  })) as unknown as MemberChoice[];
+  return rows.map((r) => ({ ...r, id: String(r.id) }));
+}
+
+/**
+ * The people a picker offers: the whole directory when it is small, otherwise only `keep` (the
+ * people already chosen), and the page finds the others with `findPeople`.
+ */
+export async function memberChoices(
+  keep: (string | null | undefined)[] = [],
+  fullList = PICKER_FULL_LIST,
+): Promise<MemberChoices> {
+  const all = await choices({ limit: fullList + 1 });
+  if (all.length <= fullList) return { people: all, complete: true };
+  const ids = keep.filter((id): id is string => typeof id === 'string' && ID_RE.test(id));
+  return { people: ids.length ? await choices({ where: { id: ids } }) : [], complete: false };
+}
+
+/** The first people, by name, whose name, e-mail or phone contains `q`. */
+export function findPeople(q: string): Promise<MemberChoice[]> {
+  return choices({ where: matching(q), limit: PEOPLE_FOUND });
 }
 
 export function memberName(m: { firstName: string; lastName: string } | null | undefined): string {

@@ -31,6 +31,28 @@ function containing(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** People whose name, e-mail or phone contains `q` (a phone also by its digits alone). */
+export function matching(q: string): WhereOptions<Member> {
+  const pattern = containing(q);
+  const either: WhereOptions<Member>[] = [
+    sqlWhere(fn('concat_ws', ' ', col('Member.first_name'), col('Member.last_name')), {
+      [Op.iLike]: pattern,
+    }),
+    { email: { [Op.iLike]: pattern } },
+    { phone: { [Op.iLike]: pattern } },
+  ];
+  // "555 1234" finds "(555) 123-4" style numbers too: compare the digits alone.
+  const digits = q.replace(/\D/g, '');
+  if (digits.length >= 3) {
+    either.push(
+      sqlWhere(fn('regexp_replace', col('Member.phone'), '[^0-9]', '', 'g'), {
+        [Op.like]: `%${digits}%`,
+      }),
+    );
+  }
+  return { [Op.or]: either };
+}
+
 function whereOf(filter: MemberFilter): WhereOptions<Member> {
   const conditions: WhereOptions<Member>[] = [];
   if (filter.status !== 'all') conditions.push({ status: filter.status });
@@ -40,26 +62,7 @@ function whereOf(filter: MemberFilter): WhereOptions<Member> {
       id: { [Op.in]: literal(`(SELECT member_id FROM group_members WHERE group_id = ${groupId})`) },
     });
   }
-  if (filter.q) {
-    const pattern = containing(filter.q);
-    const either: WhereOptions<Member>[] = [
-      sqlWhere(fn('concat_ws', ' ', col('Member.first_name'), col('Member.last_name')), {
-        [Op.iLike]: pattern,
-      }),
-      { email: { [Op.iLike]: pattern } },
-      { phone: { [Op.iLike]: pattern } },
-    ];
-    // "555 1234" finds "(555) 123-4" style numbers too: compare the digits alone.
-    const digits = filter.q.replace(/\D/g, '');
-    if (digits.length >= 3) {
-      either.push(
-        sqlWhere(fn('regexp_replace', col('Member.phone'), '[^0-9]', '', 'g'), {
-          [Op.like]: `%${digits}%`,
-        }),
-      );
-    }
-    conditions.push({ [Op.or]: either });
-  }
+  if (filter.q) conditions.push(matching(filter.q));
   return conditions.length ? { [Op.and]: conditions } : {};
 }
 

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { CreationAttributes } from 'sequelize';
 import type supertest from 'supertest';
 import type { Tenant } from '../../app/models/index.ts';
-import { Contribution, Fund } from '../../app/models/index.ts';
+import { Contribution, Fund, Member } from '../../app/models/index.ts';
+import { PICKER_FULL_LIST } from '../../app/services/ledger.ts';
 import { createUser, csrfToken, signedIn } from '../support/auth.ts';
 import { createTenant, hostOf } from '../support/factories.ts';
 import { auditEntries, createContribution, createMember, fundNamed, inTenant } from '../support/finance.ts';
@@ -325,6 +326,125 @@ describe('contributions (/finance/contributions)', function () {
       const show = await viewer.get(`/finance/contributions/${one?.id}`).set('Host', hostOf(listed));
       expect(show.status).to.equal(200);
       expect(show.text).not.to.include('/edit').and.not.include('/reversal');
+    });
+  });
+
+  describe('choosing a person', () => {
+    let big: Tenant;
+    let bigTreasurer: supertest.Agent;
+    let chosen: string;
+
+    before(async () => {
+      // One more than a picker lists whole.
+      big = await createTenant({ kind: 'church' });
+      await inTenant(big, () =>
+        Member.bulkCreate(
+          Array.from({ length: PICKER_FULL_LIST + 1 }, (_, i) => ({
+            firstName: `Person${String(i).padStart(3, '0')}`,
+            lastName: i === 7 ? 'Needleworth' : 'Crowd',
+            email: `p${i}@big.test`,
+            phone: i === 7 ? '(555) 010-7777' : null,
+          })),
+        ),
+      );
+      chosen = String(
+        (await inTenant(big, () => Member.findOne({ where: { lastName: 'Needleworth' } })))?.id,
+      );
+      await createUser(big, { level: 1, email: 'treasurer@big.test' });
+      bigTreasurer = await signedIn(big, 'treasurer@big.test');
+    });
+
+    const options = (html: string, selectId: string) => {
+      const select = html.slice(
+        html.indexOf(`id="${selectId}"`),
+        html.indexOf('</select>', html.indexOf(`id="${selectId}"`)),
+      );
+      return [...select.matchAll(/<option value="(\d*)"/g)].map((m) => m[1]);
+    };
+
+    it('lists a small directory whole, narrowed in the page', async () => {
+      await createMember(tenant, { firstName: 'Listed', lastName: 'Whole' });
+      const res = await treasurer.get('/finance/contributions/new').set('Host', host);
+      expect(res.text).to.include('data-filter-select="f-memberId"').and.not.include('data-people-search');
+      expect(options(res.text, 'f-memberId').length).to.be.greaterThan(1);
+    });
+
+    it('lists only the chosen person of a big directory and searches for the others', async () => {
+      const blank = await bigTreasurer.get('/finance/contributions/new').set('Host', hostOf(big));
+      expect(blank.status).to.equal(200);
+      expect(blank.text)
+        .to.include('data-people-search="f-memberId"')
+        .and.include('data-people-url="/finance/people"');
+      expect(options(blank.text, 'f-memberId')).to.deep.equal(['']);
+
+      const preselected = await bigTreasurer
+        .get(`/finance/contributions/new?member=${chosen}`)
+        .set('Host', hostOf(big));
+      expect(options(preselected.text, 'f-memberId')).to.deep.equal(['', chosen]);
+      expect(preselected.text).to.include(`<option value="${chosen}" selected>Needleworth, Person007`);
+
+      const filtered = await bigTreasurer
+        .get(`/finance/contributions?memberId=${chosen}`)
+        .set('Host', hostOf(big));
+      expect(options(filtered.text, 'f-memberId')).to.deep.equal(['', chosen]);
+    });
+
+    it('keeps the chosen person when a form of a big directory comes back with errors', async () => {
+      const _csrf = await csrfToken(bigTreasurer, hostOf(big), '/finance/contributions/new');
+      const res = await bigTreasurer
+        .post('/finance/contributions')
+        .set('Host', hostOf(big))
+        .type('form')
+        .send({
+          _csrf,
+          memberId: chosen,
+          fundId: '',
+          amount: 'lots',
+          receivedOn: '2025-03-01',
+          method: 'cash',
+        });
+      expect(res.status).to.equal(422);
+      expect(options(res.text, 'f-memberId')).to.deep.equal(['', chosen]);
+    });
+
+    it("finds people by name, e-mail or phone in the tenant's own directory only", async () => {
+      await createMember(tenant, { firstName: 'Other', lastName: 'Needleworth' });
+      const byName = await bigTreasurer.get('/finance/people?q=needle').set('Host', hostOf(big)).expect(200);
+      expect(byName.body.people).to.deep.equal([
+        { id: chosen, label: 'Needleworth, Person007 · p7@big.test' },
+      ]);
+      const byEmail = await bigTreasurer.get('/finance/people?q=p7@big').set('Host', hostOf(big)).expect(200);
+      expect(byEmail.body.people.map((p: { id: string }) => p.id)).to.deep.equal([chosen]);
+      const byPhone = await bigTreasurer
+        .get('/finance/people?q=555 0107')
+        .set('Host', hostOf(big))
+        .expect(200);
+      expect(byPhone.body.people.map((p: { id: string }) => p.id)).to.deep.equal([chosen]);
+      const many = await bigTreasurer.get('/finance/people?q=crowd').set('Host', hostOf(big)).expect(200);
+      expect(many.body.people).to.have.length(20);
+      expect(many.body.people[0].label).to.match(/^Crowd, Person000/);
+    });
+
+    it('answers an empty, odd or repeated query with nobody, never an error', async () => {
+      for (const query of ['', 'q=', 'q=%25', 'q=_', 'q[]=a&q[]=b', `q=${'x'.repeat(500)}`]) {
+        const res = await bigTreasurer.get(`/finance/people?${query}`).set('Host', hostOf(big));
+        expect(res.status, query).to.equal(200);
+        expect(res.body.people, query).to.deep.equal([]);
+      }
+    });
+
+    it('refuses the search to those who cannot see the finances', async () => {
+      await createUser(big, { level: 3, email: 'analyst@big.test' });
+      const analyst = await signedIn(big, 'analyst@big.test');
+      const res = await analyst.get('/finance/people?q=needle').set('Host', hostOf(big));
+      expect(res.status).to.equal(403);
+      expect(JSON.stringify(res.body)).not.to.include('Needleworth');
+    });
+
+    it("links a person's page to recording their gift and to their gifts", async () => {
+      const res = await bigTreasurer.get(`/members/${chosen}`).set('Host', hostOf(big)).expect(200);
+      expect(res.text).to.include(`/finance/contributions/new?member=${chosen}`);
+      expect(res.text).to.include(`/finance/contributions?memberId=${chosen}`);
     });
   });
 });

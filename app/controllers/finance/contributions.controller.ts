@@ -22,10 +22,10 @@ type Errors = Record<string, string>;
 // GET /finance/contributions
 export async function index(req: Request, res: Response): Promise<void> {
   const filter = contributionFilterSchema.parse(req.query);
-  const [page, funds, members] = await Promise.all([
+  const [page, funds, people] = await Promise.all([
     ledger.searchContributions(filter),
     ledger.allFunds(),
-    ledger.memberChoices(),
+    ledger.memberChoices([filter.memberId]),
   ]);
   const reversed = await ledger.reversedAmong(
     'contribution',
@@ -39,13 +39,25 @@ export async function index(req: Request, res: Response): Promise<void> {
     ...page,
     reversed,
     funds,
-    members,
+    people,
     methods: CONTRIBUTION_METHODS,
     values: filter,
     pageUrl,
     formatCents,
     memberName: ledger.memberName,
     reversedId: ledger.reversedId,
+  });
+}
+
+// GET /finance/people?q=: the people pickers' search when the directory is too big to list whole.
+export async function people(req: Request, res: Response): Promise<void> {
+  const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '';
+  const found = q ? await ledger.findPeople(q) : [];
+  res.json({
+    people: found.map((m) => ({
+      id: m.id,
+      label: `${m.lastName}, ${m.firstName}${m.email ? ` · ${m.email}` : ''}`,
+    })),
   });
 }
 
@@ -178,9 +190,9 @@ async function renderForm(
   status: number,
   locals: { entry?: Contribution; values: Record<string, string>; errors: Errors },
 ): Promise<void> {
-  const [funds, members] = await Promise.all([
+  const [funds, people] = await Promise.all([
     ledger.fundChoices(locals.entry?.fundId),
-    ledger.memberChoices(),
+    ledger.memberChoices([locals.values.memberId]),
   ]);
   const w = res.locals.words;
   const view = locals.entry ? 'finance/contributions/edit' : 'finance/contributions/new';
@@ -190,7 +202,7 @@ async function renderForm(
   res.status(status).render(view, {
     title,
     funds,
-    members,
+    people,
     methods: CONTRIBUTION_METHODS,
     memberName: ledger.memberName,
     ...locals,
