@@ -205,10 +205,16 @@ export async function memberChoices(
   keep: (string | null | undefined)[] = [],
   fullList = PICKER_FULL_LIST,
 ): Promise<MemberChoices> {
-  const all = await choices({ limit: fullList + 1 });
-  if (all.length <= fullList) return { people: all, complete: true };
+  // Is there a person past the limit? One step along the primary key, not the whole list read.
+  const beyond = await Member.findOne({ attributes: ['id'], order: [['id', 'ASC']], offset: fullList });
+  if (!beyond) return { people: await choices({}), complete: true };
   const ids = keep.filter((id): id is string => typeof id === 'string' && ID_RE.test(id));
   return { people: ids.length ? await choices({ where: { id: ids } }) : [], complete: false };
+}
+
+/** How a picker names a person: "Last, First · e-mail". */
+export function choiceLabel(m: MemberChoice): string {
+  return `${m.lastName}, ${m.firstName}${m.email ? ` · ${m.email}` : ''}`;
 }
 
 /** The first people, by name, whose name, e-mail or phone contains `q`. */

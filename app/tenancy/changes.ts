@@ -5,8 +5,8 @@ import { db } from '../db/database.ts';
  * Changes that every process's caches must hear of: a tenant or domain written (host → tenant
  * answers), a tenant's texts written (its settings). The process that writes applies the change to
  * its own caches at once and again after commit, and announces it with `NOTIFY` inside the same
- * transaction, so other processes (web instances, the clock, a CLI run) hear of it exactly when it
- * commits, through their change feed (`change-feed.ts`). A rolled-back write announces nothing.
+ * transaction, so the other long-running processes (web instances, the clock) hear of it exactly when
+ * it commits, through their change feed (`change-feed.ts`). A rolled-back write announces nothing.
  *
  * The announcement is sent by the app, not by triggers: tenant schemas stay free of triggers (see
  * docs/architecture.md, Citus readiness), and raw SQL that writes tenants calls `announceChange`.

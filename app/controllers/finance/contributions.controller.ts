@@ -40,6 +40,7 @@ export async function index(req: Request, res: Response): Promise<void> {
     reversed,
     funds,
     people,
+    choiceLabel: ledger.choiceLabel,
     methods: CONTRIBUTION_METHODS,
     values: filter,
     pageUrl,
@@ -53,12 +54,7 @@ export async function index(req: Request, res: Response): Promise<void> {
 export async function people(req: Request, res: Response): Promise<void> {
   const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '';
   const found = q ? await ledger.findPeople(q) : [];
-  res.json({
-    people: found.map((m) => ({
-      id: m.id,
-      label: `${m.lastName}, ${m.firstName}${m.email ? ` · ${m.email}` : ''}`,
-    })),
-  });
+  res.json({ people: found.map((m) => ({ id: m.id, label: ledger.choiceLabel(m) })) });
 }
 
 // GET /finance/contributions/:id
@@ -203,6 +199,7 @@ async function renderForm(
     title,
     funds,
     people,
+    choiceLabel: ledger.choiceLabel,
     methods: CONTRIBUTION_METHODS,
     memberName: ledger.memberName,
     ...locals,
