@@ -13,6 +13,8 @@ import { runInContext, withTenant } from '../tenancy/context.ts';
 /** What a job's `run` is given. */
 export interface JobContext {
   job: string;
+  /** The job_runs row of this run (what claims outbox rows while it runs). */
+  runId: string;
   /** The moment the run is for (the CLI's --date moves it). */
   now: Date;
   /** The billing day of `now` in BILLING_TIMEZONE. */
@@ -44,9 +46,15 @@ export interface RunOptions {
   now?: Date;
   /** The billing day to run for; defaults to the billing day of `now`. */
   day?: string;
+  /**
+   * The cron slot of a scheduled run: the run happens only if no run of the job took that slot
+   * yet. Manual runs (CLI, admin) leave it unset and always run.
+   */
+  scheduledFor?: Date;
 }
 
-export type RunOutcome = { skipped: true } | { skipped: false; run: JobRun };
+/** `busy`: another process holds the job's lock; `done`: the occurrence has had its run. */
+export type RunOutcome = { skipped: true; reason: 'busy' | 'done' } | { skipped: false; run: JobRun };
 
 function messageOf(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
@@ -60,8 +68,11 @@ export function lockKey(job: string): string {
 
 /**
  * Runs a job now, under its PostgreSQL advisory lock: when another process holds it, the run is
- * skipped (`{ skipped: true }`). Otherwise a job_runs row records the start, the end, the tenants
- * done and each failure; a throw from the job itself marks the run failed (and is not rethrown).
+ * skipped (`busy`). Otherwise a job_runs row records the start, the end, the tenants done and each
+ * failure; a throw from the job itself marks the run failed (and is not rethrown). A scheduled run
+ * first takes its occurrence (the unique (job, scheduled_for) row): a slot already run is skipped
+ * (`done`), so a second clock that fires late runs nothing, where the lock alone would let it run
+ * again once the first run had finished.
  */
 export async function runJob(job: Job, opts: RunOptions): Promise<RunOutcome> {
   const now = opts.now ?? new Date();
@@ -72,7 +83,13 @@ export async function runJob(job: Job, opts: RunOptions): Promise<RunOutcome> {
       async () => {
         const interrupted = await JobRun.closeInterrupted(job.name);
         if (interrupted) log.warn({ interrupted }, 'earlier runs were interrupted');
-        const run = await JobRun.create({ job: job.name, triggeredBy: opts.triggeredBy, finishedAt: null });
+        const run = opts.scheduledFor
+          ? await JobRun.startOccurrence(job.name, opts.scheduledFor, opts.triggeredBy)
+          : await JobRun.create({ job: job.name, triggeredBy: opts.triggeredBy, finishedAt: null });
+        if (!run) {
+          log.info({ scheduledFor: opts.scheduledFor }, 'this occurrence has run already: skipped');
+          return null;
+        }
         let done = 0;
         const failures: JobFailure[] = [];
         const fail = (tenant: string | null, err: unknown) => {
@@ -81,6 +98,7 @@ export async function runJob(job: Job, opts: RunOptions): Promise<RunOutcome> {
         };
         const ctx: JobContext = {
           job: job.name,
+          runId: String(run.id),
           now,
           day: opts.day ?? billingDay(now),
           log,
@@ -121,8 +139,9 @@ export async function runJob(job: Job, opts: RunOptions): Promise<RunOutcome> {
     );
     if (!locked.acquired) {
       log.info('another process is running this job: skipped');
-      return { skipped: true } as const;
+      return { skipped: true, reason: 'busy' } as const;
     }
+    if (!locked.value) return { skipped: true, reason: 'done' } as const;
     return { skipped: false, run: locked.value } as const;
   });
 }

@@ -29,6 +29,8 @@ export class JobRun extends Model<InferAttributes<JobRun>, InferCreationAttribut
   declare failures: CreationOptional<JobFailure[]>;
   /** "schedule", "cli", or "admin <e-mail>". */
   declare triggeredBy: string;
+  /** The cron slot a scheduled run belongs to (unique per job); null for a manual run. */
+  declare scheduledFor: CreationOptional<Date | null>;
 
   get durationMs(): NonAttribute<number | null> {
     return this.finishedAt ? this.finishedAt.getTime() - this.startedAt.getTime() : null;
@@ -63,6 +65,18 @@ export class JobRun extends Model<InferAttributes<JobRun>, InferCreationAttribut
       { where: { job, status: 'running' } },
     );
     return count;
+  }
+
+  /**
+   * Starts the run of one scheduled occurrence: answers null when a run of `job` for
+   * `scheduledFor` exists already (another clock took it, however late it fired).
+   */
+  static async startOccurrence(job: string, scheduledFor: Date, triggeredBy: string): Promise<JobRun | null> {
+    const [run] = await JobRun.bulkCreate([{ job, scheduledFor, triggeredBy, finishedAt: null }], {
+      ignoreDuplicates: true,
+      returning: true,
+    });
+    return run?.id ? run : null;
   }
 
   /** The most recent runs, of one job or of all. */
@@ -101,6 +115,7 @@ export class JobRun extends Model<InferAttributes<JobRun>, InferCreationAttribut
         tenantsDone: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
         failures: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
         triggeredBy: { type: DataTypes.STRING(200), allowNull: false },
+        scheduledFor: { type: DataTypes.DATE, allowNull: true },
       },
       { sequelize, tableName: 'job_runs', schema: 'public', underscored: true, timestamps: false },
     );

@@ -102,7 +102,7 @@ describe('the job runner', () => {
   it('skips the run, recording nothing, while another process holds the job lock', async () => {
     const job = fakeJob(tenants);
     const held = await withAdvisoryLock(lockKey(job.name), () => runJob(job, { triggeredBy: 'test' }));
-    expect(held).to.deep.equal({ acquired: true, value: { skipped: true } });
+    expect(held).to.deep.equal({ acquired: true, value: { skipped: true, reason: 'busy' } });
     expect(job.seen).to.deep.equal([]);
     expect(await JobRun.count({ where: { job: job.name } })).to.equal(0);
   });
