@@ -48,6 +48,16 @@ export class TooManyRequests extends HttpError {
   }
 }
 
+/** The database or Redis is away for now; the page says so and asks to try again shortly. */
+export class ServiceUnavailable extends HttpError {
+  /** Seconds a client should wait before trying again (the Retry-After header). */
+  readonly retryAfter = 5;
+  constructor(cause?: unknown, message = 'Steward is briefly unavailable. Please try again in a moment.') {
+    super(503, message);
+    this.cause = cause;
+  }
+}
+
 export class UnknownHost extends HttpError {
   readonly host: string;
   constructor(host: string) {

@@ -49,7 +49,9 @@ export function signIn(strategy: 'tenant-local' | 'admin-local', view: string, h
         void (user as { update(v: { lastLoginAt: Date }): Promise<unknown> })
           .update({ lastLoginAt: new Date() })
           .catch(() => {});
-        res.redirect(values.next);
+        // Saved before the redirect: a store that cannot keep the sign-in answers 503 here, rather
+        // than a redirect to a page that finds nobody signed in.
+        req.session.save((saveErr) => (saveErr ? next(saveErr) : res.redirect(values.next)));
       });
     })(req, res, next);
   };

@@ -1,5 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import { HttpError, NotFound, ValidationError } from '../errors.ts';
+import { isDatabaseOutage } from '../db/database.ts';
+import { isRedisOutage } from '../db/redis.ts';
+import { HttpError, NotFound, ServiceUnavailable, ValidationError } from '../errors.ts';
 import { log } from '../logger.ts';
 import { currentContext } from '../tenancy/context.ts';
 
@@ -13,22 +15,32 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
   next(new NotFound());
 }
 
+/** Typed errors as they are; a database or Redis that cannot be reached as a 503; body errors as a 400. */
+function knownError(err: unknown): HttpError | null {
+  if (err instanceof HttpError) return err;
+  if (isDatabaseOutage(err) || isRedisOutage(err)) return new ServiceUnavailable(err);
+  const bodyError = err as { type?: string; status?: number };
+  return bodyError?.status && bodyError.status >= 400 && bodyError.status < 500
+    ? new HttpError(bodyError.status, 'The request could not be understood.', '400')
+    : null;
+}
+
 /** The one error handler: typed errors become their status page (or JSON); anything else is a 500. */
 export function errorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
   if (res.headersSent) {
     next(err);
     return;
   }
-  const bodyError = err as { type?: string; status?: number };
-  const known =
-    err instanceof HttpError
-      ? err
-      : bodyError?.status && bodyError.status >= 400 && bodyError.status < 500
-        ? new HttpError(bodyError.status, 'The request could not be understood.', '400')
-        : null;
+  const known = knownError(err);
   const status = known?.status ?? 500;
   const message = known?.message ?? 'Something went wrong on our side. It has been logged.';
   if (!known) log().error({ err }, 'unhandled error');
+  if (known instanceof ServiceUnavailable) {
+    // One line per refused request while it lasts, with what could not be reached.
+    const cause = known.cause instanceof Error ? known.cause.message : undefined;
+    log().warn({ cause, path: req.path }, 'service unavailable');
+    res.set('Retry-After', String(known.retryAfter));
+  }
   const reqId = currentContext()?.reqId;
   res.status(status);
   if (wantsJson(req)) {

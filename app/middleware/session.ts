@@ -7,9 +7,10 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import pg from 'pg';
 import { config } from '../../config/index.ts';
-import { databaseUrl } from '../db/database.ts';
-import { redisClient } from '../db/redis.ts';
-import { log } from '../logger.ts';
+import { APPLICATION_NAME, CONNECT_TIMEOUT_MS, databaseUrl } from '../db/database.ts';
+import { REDIS_COMMAND_TIMEOUT_MS, redisClient } from '../db/redis.ts';
+import { ServiceUnavailable } from '../errors.ts';
+import { log, rootLogger } from '../logger.ts';
 
 declare module 'express-session' {
   interface SessionData {
@@ -33,6 +34,48 @@ function sessionSecret(): string {
 let pgPool: pg.Pool | null = null;
 let store: session.Store | null = null;
 
+/** The connections the PostgreSQL session store opens, named apart from the app's own pool. */
+export const SESSION_APPLICATION_NAME = `${APPLICATION_NAME}-sessions`;
+/** A session read or write is one short statement; one that takes longer means the database is stuck. */
+const SESSION_QUERY_TIMEOUT_MS = 5_000;
+
+type StoreCallback = (err?: unknown, ...results: unknown[]) => void;
+
+/**
+ * A store that cannot be read or written means sessions are unavailable for now: its errors, and
+ * with `boundMs` an answer that takes longer, reach the error handler as a 503, whichever store is
+ * in use. A late answer is dropped.
+ */
+function reportingOutages(s: session.Store, boundMs: number | null): session.Store {
+  // The store's methods are called by express-session with a callback last; wrapped by name.
+  const methods = s as unknown as Record<string, ((...args: unknown[]) => unknown) | undefined>;
+  for (const name of ['get', 'set', 'destroy', 'touch']) {
+    const original = methods[name];
+    if (typeof original !== 'function') continue;
+    methods[name] = (...args: unknown[]) => {
+      const done = args.at(-1);
+      if (typeof done !== 'function') return original.apply(s, args);
+      let answered = false;
+      const answer = (err: unknown, ...results: unknown[]) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        (done as StoreCallback)(err ? new ServiceUnavailable(err) : err, ...results);
+      };
+      const timer =
+        boundMs === null
+          ? undefined
+          : setTimeout(
+              () => answer(new Error(`the session store did not answer within ${boundMs} ms`)),
+              boundMs,
+            );
+      args[args.length - 1] = answer;
+      return original.apply(s, args);
+    };
+  }
+  return s;
+}
+
 /**
  * Sessions live in Redis when REDIS_URL is set, otherwise in public.sessions. Neither store is
  * touched on every request: the cookie is not rolling, so a session ends at its fixed expiry anyway,
@@ -42,18 +85,35 @@ function sessionStore(): session.Store {
   if (store) return store;
   const redis = redisClient();
   if (redis) {
-    store = new RedisStore({ client: redis, prefix: `${config.REDIS_PREFIX}sess:`, disableTouch: true });
+    const redisStore = new RedisStore({
+      client: redis,
+      prefix: `${config.REDIS_PREFIX}sess:`,
+      disableTouch: true,
+    });
+    store = reportingOutages(redisStore, REDIS_COMMAND_TIMEOUT_MS);
   } else {
     const PgStore = connectPgSimple(session);
     // As many connections as the app's own pool: every signed-in request reads its session first.
-    pgPool = new pg.Pool({ connectionString: databaseUrl(), max: config.DB_POOL_MAX });
-    store = new PgStore({
+    pgPool = new pg.Pool({
+      connectionString: databaseUrl(),
+      max: config.DB_POOL_MAX,
+      application_name: SESSION_APPLICATION_NAME,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // A database that accepted the query but does not answer (hung, overloaded) is not waited on.
+      query_timeout: SESSION_QUERY_TIMEOUT_MS,
+    });
+    // An idle connection ended by the server (restart, pg_terminate_backend) is dropped from the
+    // pool and reported here; without a listener it would end the process.
+    pgPool.on('error', (err) => rootLogger.warn({ err: err.message }, 'session store connection lost'));
+    const pgStore = new PgStore({
       pool: pgPool,
       schemaName: 'public',
       tableName: 'sessions',
       pruneSessionInterval: 15 * 60,
       disableTouch: true,
+      errorLog: (message: string, err?: Error) => rootLogger.warn({ err: err?.message }, message),
     });
+    store = reportingOutages(pgStore, null);
   }
   return store;
 }
@@ -66,9 +126,14 @@ export async function closeSessionStore(): Promise<void> {
   pgPool = null;
 }
 
-/** The cookie has no Domain attribute, so the browser never sends it to another subdomain. */
+/**
+ * The cookie has no Domain attribute, so the browser never sends it to another subdomain. While
+ * the Redis behind the sessions is known to be away, requests get a 503 at once: a page that made
+ * a new session (a sign-in form and its CSRF token) could not keep it anyway.
+ */
 export function sessionMiddleware(): RequestHandler {
-  return session({
+  const redis = redisClient();
+  const handler = session({
     name: 'steward.sid',
     secret: sessionSecret(),
     store: sessionStore(),
@@ -81,6 +146,14 @@ export function sessionMiddleware(): RequestHandler {
       maxAge: config.SESSION_MAX_AGE_HOURS * 3_600_000,
     },
   });
+  if (!redis) return handler;
+  return (req, res, next) => {
+    if (!redis.isReady) {
+      next(new ServiceUnavailable(new Error('Redis is not connected')));
+      return;
+    }
+    handler(req, res, next);
+  };
 }
 
 export function scopeOf(req: Request): string {

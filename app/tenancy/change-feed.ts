@@ -48,7 +48,12 @@ export async function startChangeFeed(url: string, log: Logger): Promise<ChangeF
   };
 
   const connect = async () => {
-    const c = new pg.Client({ connectionString: url, application_name: FEED_APPLICATION_NAME });
+    const c = new pg.Client({
+      connectionString: url,
+      application_name: FEED_APPLICATION_NAME,
+      // A database that does not answer is retried later rather than waited on.
+      connectionTimeoutMillis: 5_000,
+    });
     c.on('error', (err) => lost(c, err));
     c.on('end', () => lost(c));
     c.on('notification', (msg) => {

@@ -1,4 +1,4 @@
-import type { Sequelize } from 'sequelize';
+import { ConnectionError, type Sequelize } from 'sequelize';
 import { currentTenant } from './context.ts';
 import { assertSchemaName, quoteIdent } from './schema-name.ts';
 
@@ -34,7 +34,8 @@ export function installSearchPathHook(sequelize: Sequelize): void {
       pathOf.delete(conn);
       // A connection whose path is unknown must not go back into circulation unreleased.
       sequelize.connectionManager.releaseConnection(connection as never);
-      throw err;
+      // A plain SET fails only when the connection itself is gone (the server restarted or ended it).
+      throw new ConnectionError(err as Error);
     }
   });
 }
