@@ -2,8 +2,10 @@ import { QueryTypes } from 'sequelize';
 import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
 import { Tenant } from '../models/tenant.ts';
-import { alertSuperAdmins, dayNumber } from '../services/billing.ts';
+import { dayNumber } from '../services/billing.ts';
+import type { NoticeEvent } from '../services/notice-outbox.ts';
 import { announceChange } from '../tenancy/changes.ts';
+import { deliverNotices } from './notice-delivery.ts';
 import type { Job, JobContext } from './run-job.ts';
 
 export interface Transition {
@@ -18,7 +20,15 @@ export interface BatchResult {
   /** Tenants charged by this statement. */
   charged: number;
   transitions: Transition[];
+  /** Notices written to the outbox with the charges (past due, suspended, low credit). */
+  queued: number;
 }
+
+/** Days of credit left at which super admins are warned, once on each of those days. */
+export const LOW_CREDIT_WARNING_DAYS = [7, 3, 1] as const;
+
+/** The outbox events this job writes and delivers. */
+export const BILLING_EVENTS = ['past_due', 'suspended', 'low_credit'] as const satisfies NoticeEvent[];
 
 /*
  * One statement per batch of tenants, in one transaction: lock the batch's tenant rows, insert the
@@ -27,9 +37,13 @@ export interface BatchResult {
  * its ledger row recorded, and move it past due (credit below zero) or, once past due for the grace
  * period, suspended. Status changes ride on the day's charge: the batch only includes active and
  * past-due tenants, so a returned "suspended" or a past-due day of today is a change made now.
+ * What the change must tell goes to the notice outbox in the same statement: past due, suspended,
+ * or (still active) a credit that lasts exactly 7, 3 or 1 more days after the charge, in the whole
+ * days the billing page shows. A crash after the commit leaves those rows for the next run, where
+ * a rerun would see the charges made and find nothing changed.
  * The charge formula is the one of dailyChargeCents (services/billing.ts). The UPDATE joins the
- * inserted rows to tenants by primary key; a join between two CTEs would be planned on a guess of
- * two rows and turn into a nested loop of batch × batch.
+ * inserted rows to tenants by primary key (and plans by code); a join between two CTEs would be
+ * planned on a guess of two rows and turn into a nested loop of batch × batch.
  */
 const CHARGE_BATCH_SQL = `
 WITH batch AS (
@@ -61,16 +75,31 @@ WITH batch AS (
          past_due_since = CASE WHEN c.balance_after_cents < 0 AND t.status = 'active' THEN $3::date
                                ELSE t.past_due_since END,
          updated_at = now()
-    FROM charged c
-   WHERE t.id = c.tenant_id
-  RETURNING t.id, t.status, t.past_due_since
+    FROM charged c, public.plans p
+   WHERE t.id = c.tenant_id AND p.code = t.plan
+  RETURNING t.id, t.status, t.past_due_since, t.credit_cents,
+            (t.credit_cents * 30 / NULLIF(p.price_per_month_cents, 0))::int AS days_left
+), told AS (
+  SELECT id,
+         CASE WHEN status = 'active' THEN 'low_credit' ELSE status END AS event,
+         CASE WHEN status = 'active' THEN jsonb_build_object('daysLeft', days_left)
+              ELSE jsonb_build_object('since', past_due_since) END AS details
+    FROM changed
+   WHERE status = 'suspended'
+      OR (status = 'past_due' AND past_due_since = $3::date)
+      OR (status = 'active' AND credit_cents > 0 AND days_left = ANY($6::int[]))
+), queued AS (
+  INSERT INTO public.notice_outbox (tenant_id, event, day, details)
+  SELECT id, event, $3::date, details FROM told
+  ON CONFLICT (tenant_id, event, day) DO NOTHING
+  RETURNING tenant_id
 )
 SELECT (SELECT count(*) FROM batch)::int AS seen,
        (SELECT max(id) FROM batch)::text AS "lastId",
        (SELECT count(*) FROM changed)::int AS charged,
-       COALESCE((SELECT json_agg(json_build_object('id', id::text, 'status', status) ORDER BY id)
-                   FROM changed
-                  WHERE status = 'suspended' OR (status = 'past_due' AND past_due_since = $3::date)),
+       (SELECT count(*) FROM queued)::int AS queued,
+       COALESCE((SELECT json_agg(json_build_object('id', id::text, 'status', event) ORDER BY id)
+                   FROM told WHERE event <> 'low_credit'),
                 '[]'::json) AS transitions`;
 
 /** Charges the paid tenants with an id above `afterId`, up to `limit` of them, for `day`. */
@@ -78,9 +107,12 @@ export async function chargeBatch(day: string, afterId: string, limit: number): 
   const sequelize = db();
   return sequelize.transaction(async () => {
     const [row] = await sequelize.query<BatchResult>(CHARGE_BATCH_SQL, {
-      bind: [afterId, limit, day, dayNumber(day), config.PAST_DUE_GRACE_DAYS],
+      bind: [afterId, limit, day, dayNumber(day), config.PAST_DUE_GRACE_DAYS, LOW_CREDIT_WARNING_DAYS],
       type: QueryTypes.SELECT,
     });
+    // Raw SQL bypassed the model hooks that announce tenant changes; NOTIFY inside the transaction
+    // reaches the other processes' caches exactly when the status change commits.
+    if (row.transitions.length) await announceChange({ kind: 'all-tenants' });
     return row;
   });
 }
@@ -90,7 +122,7 @@ export async function chargeBatch(day: string, afterId: string, limit: number): 
  * (a bad row, a constraint) is recorded against it and the others are still charged.
  */
 async function chargeOneByOne(ctx: JobContext, day: string, afterId: string, limit: number) {
-  const result: BatchResult = { seen: 0, lastId: null, charged: 0, transitions: [] };
+  const result: BatchResult = { seen: 0, lastId: null, charged: 0, transitions: [], queued: 0 };
   const ids = (
     await db().query<{ id: string }>(
       `SELECT t.id::text AS id FROM public.tenants t JOIN public.plans p ON p.code = t.plan
@@ -103,6 +135,7 @@ async function chargeOneByOne(ctx: JobContext, day: string, afterId: string, lim
     try {
       const one = await chargeBatch(day, (BigInt(id) - 1n).toString(), 1);
       result.charged += one.charged;
+      result.queued += one.queued;
       result.transitions.push(...one.transitions);
     } catch (err) {
       const tenant = await Tenant.findByPk(id);
@@ -134,92 +167,16 @@ export async function chargeDay(
   return transitions;
 }
 
-/** Tells each tenant that just went past due or was suspended (its super admins, by e-mail). */
-async function announce(ctx: JobContext, transitions: Transition[]): Promise<void> {
-  if (!transitions.length) return;
-  // Raw SQL bypassed the model hooks that announce tenant changes to every process's caches.
-  await announceChange({ kind: 'all-tenants' });
-  const tenants = await Tenant.findAll({
-    where: { id: transitions.map((t) => t.id) },
-    order: [['id', 'ASC']],
-  });
-  await ctx.eachTenant(tenants, async (tenant) => {
-    const suspended = tenant.status === 'suspended';
-    await alertSuperAdmins(
-      tenant,
-      {
-        kind: 'billing.past_due',
-        title: suspended
-          ? `${tenant.name} is suspended: its credit ran out`
-          : 'Your Steward credit has run out',
-        body: suspended
-          ? 'Its pages are closed until the credit is topped up; all data is kept.'
-          : `The account is past due and will be suspended after ${config.PAST_DUE_GRACE_DAYS} days unless the credit is topped up.`,
-        url: '/billing',
-        dedupeKey: `billing:${tenant.status}:${ctx.day}`,
-      },
-      {
-        template: suspended ? 'suspended' : 'past-due',
-        subject: suspended
-          ? `${tenant.name} is suspended: its credit ran out`
-          : `${tenant.name}: your Steward credit has run out`,
-        locals: { since: tenant.pastDueSince },
-      },
-    );
-  });
-}
-
-/** Days of credit left at which super admins are warned, once on each of those days. */
-export const LOW_CREDIT_WARNING_DAYS = [7, 3, 1] as const;
-
-/**
- * Warns the super admins of active paying tenants whose credit, after today's charge, pays for
- * exactly 7, 3 or 1 more days (the same whole days the billing page shows), in the app and by
- * e-mail.
- */
-async function warnLowCredit(ctx: JobContext): Promise<void> {
-  const rows = await db().query<{ id: string; days_left: number }>(
-    `SELECT t.id, (t.credit_cents * 30 / p.price_per_month_cents)::int AS days_left
-       FROM public.tenants t
-       JOIN public.plans p ON p.code = t.plan
-      WHERE t.status = 'active' AND p.price_per_month_cents > 0 AND t.credit_cents > 0
-        AND (t.credit_cents * 30 / p.price_per_month_cents) = ANY($1::int[])
-      ORDER BY t.id`,
-    { bind: [LOW_CREDIT_WARNING_DAYS], type: QueryTypes.SELECT },
-  );
-  if (!rows.length) return;
-  const daysLeft = new Map(rows.map((r) => [String(r.id), Number(r.days_left)]));
-  const tenants = await Tenant.findAll({ where: { id: [...daysLeft.keys()] }, order: [['id', 'ASC']] });
-  await ctx.eachTenant(tenants, async (tenant) => {
-    const days = daysLeft.get(String(tenant.id)) ?? 0;
-    const lasts = days === 1 ? 'one more day' : `${days} more days`;
-    await alertSuperAdmins(
-      tenant,
-      {
-        kind: 'billing.low_credit',
-        title: `The Steward credit of ${tenant.name} lasts ${lasts}`,
-        body: 'Top up the credit to keep the account running; below zero it becomes past due.',
-        url: '/billing',
-        dedupeKey: `billing:low_credit:${ctx.day}`,
-      },
-      {
-        template: 'low-credit',
-        subject: `${tenant.name}: your Steward credit lasts ${lasts}`,
-        locals: { days, lasts },
-      },
-    );
-  });
-}
-
 export const creditBilling: Job = {
   name: 'credit-billing',
   schedule: config.BILLING_CRON,
   description:
-    'Charges each active tenant on a paid plan one day of its price from its credit; past due below zero, suspended after the grace period.',
+    'Charges each active tenant on a paid plan one day of its price from its credit; past due below zero, suspended after the grace period. Tells super admins (in the app and by e-mail) from the notice outbox.',
   async run(ctx) {
     const transitions = await chargeDay(ctx);
     ctx.log.info({ transitions: transitions.length }, 'tenants charged');
-    await announce(ctx, transitions);
-    await warnLowCredit(ctx);
+    // Also delivers what an earlier run committed and did not get to deliver.
+    const delivered = await deliverNotices(ctx, BILLING_EVENTS);
+    ctx.log.info({ delivered }, 'billing notices delivered');
   },
 };

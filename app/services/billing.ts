@@ -1,4 +1,3 @@
-import { Op } from 'sequelize';
 import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
 import { NotFound } from '../errors.ts';
@@ -16,7 +15,6 @@ import * as audit from './audit.ts';
 import { addDays } from './calendar.ts';
 import { sendMail } from './mailer.ts';
 import { formatCents } from './money.ts';
-import { type NotificationInput, notify } from './notifications.ts';
 import { hostUrl, tenantHosts } from './urls.ts';
 
 /*
@@ -282,7 +280,7 @@ export async function requestPlanChange(
 }
 
 /** The tenant's active super admins (level 0), each once; call inside the tenant. */
-async function activeSuperAdmins(): Promise<User[]> {
+export async function activeSuperAdmins(): Promise<User[]> {
   const users = await User.findAll({
     attributes: ['id', 'email'],
     where: { active: true },
@@ -296,13 +294,25 @@ async function billingUrl(tenant: Tenant): Promise<string> {
   return hostUrl((await tenantHosts([tenant])).get(String(tenant.id)) ?? '', '/billing');
 }
 
-type AccountMail = { template: string; subject: string; locals?: Record<string, unknown> };
+export type AccountMail = { template: string; subject: string; locals?: Record<string, unknown> };
+
+export interface MailTracking {
+  /** A stable Message-ID per address, so a message sent again is known as the same one. */
+  messageIdFor?(address: string): string;
+  /** Called after each address's message was accepted, before the next is sent. */
+  onSent?(address: string): Promise<void>;
+}
 
 /**
  * E-mails the tenant's super admins about its account (call inside the tenant), or only `to` when
  * given. Throws when one message cannot be sent, so a job records the tenant as failed.
  */
-export async function tellSuperAdmins(tenant: Tenant, mail: AccountMail, to?: User[]): Promise<number> {
+export async function tellSuperAdmins(
+  tenant: Tenant,
+  mail: AccountMail,
+  to?: User[],
+  tracking: MailTracking = {},
+): Promise<number> {
   const addresses = [...new Set((to ?? (await activeSuperAdmins())).map((u) => u.email))];
   if (!addresses.length) return 0;
   const plan = await Plan.findOne({ where: { code: tenant.plan } });
@@ -315,38 +325,17 @@ export async function tellSuperAdmins(tenant: Tenant, mail: AccountMail, to?: Us
     graceDays: config.PAST_DUE_GRACE_DAYS,
     ...mail.locals,
   };
-  for (const address of addresses)
-    await sendMail({ to: address, subject: mail.subject, template: mail.template, locals });
+  for (const address of addresses) {
+    const messageId = tracking.messageIdFor?.(address);
+    await sendMail({
+      to: address,
+      subject: mail.subject,
+      template: mail.template,
+      locals,
+      ...(messageId ? { messageId } : {}),
+    });
+    await tracking.onSent?.(address);
+  }
   log().info({ template: mail.template, recipients: addresses.length }, 'billing e-mail sent');
   return addresses.length;
-}
-
-/** Tenants whose trial ends within `days` of `now` and whose super admins were not warned yet. */
-export function trialsEndingSoon(now: Date, days: number): Promise<Tenant[]> {
-  return Tenant.findAll({
-    where: {
-      status: 'trial',
-      onTrial: true,
-      trialWarnedAt: null,
-      trialEndsAt: { [Op.gt]: now, [Op.lte]: new Date(now.getTime() + days * DAY_MS) },
-    },
-    order: [['id', 'ASC']],
-  });
-}
-
-/**
- * Tells the tenant's active super admins in the app (call inside the tenant), one notice per
- * person and key, and by e-mail those who had not been told under that key yet: a job run again
- * on the same day sends nothing twice.
- */
-export async function alertSuperAdmins(
-  tenant: Tenant,
-  notice: Omit<NotificationInput, 'userId'>,
-  mail: AccountMail,
-): Promise<{ notified: number; mailed: number }> {
-  const admins = await activeSuperAdmins();
-  const fresh: User[] = [];
-  for (const admin of admins) if (await notify({ ...notice, userId: String(admin.id) })) fresh.push(admin);
-  const mailed = fresh.length ? await tellSuperAdmins(tenant, mail, fresh) : 0;
-  return { notified: fresh.length, mailed };
 }

@@ -15,6 +15,8 @@ export interface Mail {
   locals?: Record<string, unknown>;
   /** Files sent with the message, e.g. a report as CSV. */
   attachments?: { filename: string; content: string | Buffer; contentType?: string }[];
+  /** A Message-ID of the caller's, kept the same when a message is sent again. */
+  messageId?: string;
 }
 
 let transport: Transporter | null = null;
@@ -53,6 +55,7 @@ export async function sendMail(mail: Mail): Promise<void> {
     text,
     headers: { 'X-Steward-Tenant': tenant?.slug ?? 'platform' },
     ...(mail.attachments ? { attachments: mail.attachments } : {}),
+    ...(mail.messageId ? { messageId: mail.messageId } : {}),
   };
   const info = await getTransport().sendMail(message);
   if (!config.SMTP_URL) {

@@ -1,5 +1,6 @@
 import type { Transaction } from 'sequelize';
 import { db } from '../db/database.ts';
+import { currentTransaction } from '../db/transaction-context.ts';
 
 /**
  * Changes that every process's caches must hear of: a tenant or domain written (host → tenant
@@ -60,13 +61,15 @@ export interface Transactional {
 /**
  * Applies `change` here now (and again after commit when inside a transaction: a read between
  * the write and the commit may have cached the old rows), and announces it to the other processes
- * in the same transaction.
+ * in the same transaction: the given one, else the one the calling code runs in (the transaction
+ * context), so a `NOTIFY` is never sent apart from the write it announces.
  */
 export async function announceChange(change: Change, options?: Transactional): Promise<void> {
+  const transaction = options?.transaction ?? currentTransaction();
   applyChange(change);
-  options?.transaction?.afterCommit(() => applyChange(change));
+  transaction?.afterCommit(() => applyChange(change));
   await db().query('SELECT pg_notify($1, $2)', {
     bind: [CHANGES_CHANNEL, encodeChange(change)],
-    transaction: options?.transaction ?? undefined,
+    ...(transaction ? { transaction } : {}),
   });
 }
