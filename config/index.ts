@@ -112,6 +112,9 @@ const schema = z.object({
   TASK_ARCHIVE_DAYS: z.coerce.number().int().min(1).max(36_500).default(180),
 });
 
+/** Every variable the configuration reads (README.md and .env.example list each one). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export type Config = Omit<z.infer<typeof schema>, 'CLOCK_IN_WEB'> & {
   /** Defaults to true except in production, where the Procfile's clock process runs the jobs. */
   CLOCK_IN_WEB: boolean;
@@ -124,11 +127,42 @@ export type Config = Omit<z.infer<typeof schema>, 'CLOCK_IN_WEB'> & {
 
 export class ConfigError extends Error {}
 
-/** Reads and validates the environment once; a bad value stops the app with a message naming it. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** What an env file gave: its path and the variables it set (those the environment did not have). */
+export interface EnvFileRead {
+  file: string;
+  names: readonly string[];
+}
+
+/**
+ * Reads `KEY=value` lines of `file` into process.env with Node's own parser. A variable the
+ * environment already has is kept (the environment wins over the file); a missing file is no error.
+ */
+export function readEnvFile(file: string): EnvFileRead {
+  const before = new Set(Object.keys(process.env));
+  try {
+    process.loadEnvFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file, names: [] };
+    throw new ConfigError(`Could not read ${file}: ${(err as Error).message}`);
+  }
+  return { file, names: Object.keys(process.env).filter((k) => !before.has(k)) };
+}
+
+/**
+ * Reads and validates the environment once; a bad value stops the app with a message naming it
+ * (and the env file it came from, when it came from one).
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  fromFile: EnvFileRead | null = null,
+): Config {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    const lines = result.error.issues.map((i) => {
+      const name = i.path.join('.');
+      const where = fromFile?.names.includes(name) ? ` (set in ${fromFile.file})` : '';
+      return `  ${name}: ${i.message}${where}`;
+    });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = result.data;
@@ -147,9 +181,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/**
+ * The `.env` of the directory Steward starts in (npm scripts start in the project root), as with
+ * `node --env-file`. Not read under NODE_ENV=test: the tests set their whole environment themselves,
+ * and a developer's `.env` (a REDIS_URL, say) must not change what they run against.
+ */
+export const ENV_FILE = '.env';
+
 function loadOrExit(): Config {
   try {
-    return loadConfig();
+    const fromFile = process.env.NODE_ENV === 'test' ? null : readEnvFile(path.resolve(ENV_FILE));
+    return loadConfig(process.env, fromFile && { ...fromFile, file: ENV_FILE });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
