@@ -51,10 +51,22 @@ export async function purgeExpiredSessions(now: Date): Promise<number> {
   return rows.length;
 }
 
+/** Delivered outbox notices older than this are deleted; undelivered ones stay until delivered. */
+export const DELIVERED_NOTICE_DAYS = 90;
+
+/** Delivered rows of the notice outbox over DELIVERED_NOTICE_DAYS old. */
+export async function purgeDeliveredNotices(now: Date): Promise<number> {
+  const rows = await db().query('DELETE FROM public.notice_outbox WHERE delivered_at < $1 RETURNING id', {
+    bind: [new Date(now.getTime() - DELIVERED_NOTICE_DAYS * DAY_MS)],
+    type: QueryTypes.SELECT,
+  });
+  return rows.length;
+}
+
 export const cleanup: Job = {
   name: 'cleanup',
   schedule: '0 3 * * 0',
-  description: `Archives done tasks completed over ${config.TASK_ARCHIVE_DAYS} days ago, deletes read notifications over ${READ_NOTIFICATION_DAYS} days old, unconfirmed member-import files and expired sessions.`,
+  description: `Archives done tasks completed over ${config.TASK_ARCHIVE_DAYS} days ago, deletes read notifications over ${READ_NOTIFICATION_DAYS} days old, unconfirmed member-import files, expired sessions and notices delivered over ${DELIVERED_NOTICE_DAYS} days ago.`,
   async run(ctx) {
     const tenants = await Tenant.findAll({ order: [['id', 'ASC']] });
     const totals = { archived: 0, notifications: 0, importFiles: 0 };
@@ -66,6 +78,7 @@ export const cleanup: Job = {
     });
     ctx.done(done);
     const sessions = await purgeExpiredSessions(ctx.now);
-    ctx.log.info({ ...totals, sessions }, 'cleaned up');
+    const notices = await purgeDeliveredNotices(ctx.now);
+    ctx.log.info({ ...totals, sessions, notices }, 'cleaned up');
   },
 };

@@ -120,4 +120,21 @@ describe('cleanup job', function () {
     );
     expect(left.map((r) => r.sid)).to.deep.equal(['live-one']);
   });
+
+  it('deletes notices delivered over 90 days ago, and keeps recent and undelivered ones', async () => {
+    const { tenant } = await taskWorld();
+    await db().query(
+      `INSERT INTO public.notice_outbox (tenant_id, event, day, delivered_at) VALUES
+        ($1, 'low_credit', '2040-01-01', now() - interval '91 days'),
+        ($1, 'low_credit', '2040-01-02', now() - interval '89 days'),
+        ($1, 'past_due', '2040-01-03', NULL)`,
+      { bind: [tenant.id] },
+    );
+    await run();
+    const left = await db().query<{ day: string }>(
+      'SELECT day::text AS day FROM public.notice_outbox WHERE tenant_id = $1 ORDER BY day',
+      { bind: [tenant.id], type: QueryTypes.SELECT },
+    );
+    expect(left.map((r) => r.day)).to.deep.equal(['2040-01-02', '2040-01-03']);
+  });
 });
