@@ -8,6 +8,7 @@ import { receiptUpload } from '../controllers/finance/receipt-upload.ts';
 import * as receipts from '../controllers/finance/receipts.controller.ts';
 import * as statementEmails from '../controllers/finance/statement-emails.controller.ts';
 import * as statementMailings from '../controllers/finance/statement-mailings.controller.ts';
+import * as statementResendings from '../controllers/finance/statement-resendings.controller.ts';
 import * as statements from '../controllers/finance/statements.controller.ts';
 import * as stats from '../controllers/finance/stats.controller.ts';
 import { can } from '../middleware/auth.ts';
@@ -45,6 +46,7 @@ export function financeRoutes(): Router {
 
   r.get('/finance/statements', can('finance.view'), statements.index);
   r.post('/finance/statements/email-all', can('finance.edit'), statementMailings.create);
+  r.post('/finance/statements/resend-all', can('finance.edit'), statementResendings.create);
   r.get('/finance/statements/:memberId', can('finance.view'), statements.show);
   r.post('/finance/statements/:memberId/email', can('finance.edit'), statementEmails.create);
 

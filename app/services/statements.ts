@@ -20,6 +20,11 @@ export interface Giver {
   email: string | null;
   totalCents: string;
   gifts: number;
+  /** When this year's statement last went out by e-mail, and to which address. */
+  sentAt: Date | null;
+  sentTo: string | null;
+  /** A send is under way right now (claimed, not finished). */
+  sending: boolean;
 }
 
 export interface StatementLine {
@@ -53,6 +58,12 @@ function yearBounds(year: number): [string, string] {
 
 const hasEmail = (email: string | null): email is string => Boolean(email?.trim());
 
+/**
+ * A claim older than this counts as abandoned (the process died mid-send): the statement may be
+ * claimed again. One send takes seconds; nodemailer gives up on a server long before this.
+ */
+const CLAIM_TTL = "interval '15 minutes'";
+
 /** Members with entries in `year` and their totals: those without an e-mail address first, then by name. */
 export async function giversOf(year: number): Promise<Giver[]> {
   const rows = await db().query<{
@@ -62,14 +73,20 @@ export async function giversOf(year: number): Promise<Giver[]> {
     email: string | null;
     total: string;
     gifts: string;
+    sent_at: Date | null;
+    sent_to: string | null;
+    sending: boolean;
   }>(
     `SELECT m.id, m.first_name, m.last_name, m.email,
-            SUM(c.amount_cents)::bigint AS total, COUNT(*) AS gifts
+            SUM(c.amount_cents)::bigint AS total, COUNT(*) AS gifts,
+            s.sent_at, s.email AS sent_to,
+            COALESCE(s.claimed_at > now() - ${CLAIM_TTL}, false) AS sending
        FROM contributions c JOIN members m ON m.id = c.member_id
+       LEFT JOIN statement_sendings s ON s.member_id = m.id AND s.year = $3
       WHERE c.received_on BETWEEN $1::date AND $2::date
-      GROUP BY m.id
+      GROUP BY m.id, s.id
       ORDER BY (COALESCE(btrim(m.email), '') = '') DESC, lower(m.last_name), lower(m.first_name), m.id`,
-    { bind: yearBounds(year), type: QueryTypes.SELECT },
+    { bind: [...yearBounds(year), year], type: QueryTypes.SELECT },
   );
   return rows.map((r) => ({
     memberId: String(r.id),
@@ -78,7 +95,23 @@ export async function giversOf(year: number): Promise<Giver[]> {
     email: hasEmail(r.email) ? r.email : null,
     totalCents: String(r.total),
     gifts: Number(r.gifts),
+    sentAt: r.sent_at,
+    sentTo: r.sent_to,
+    sending: r.sending,
   }));
+}
+
+/** The e-mailing of one member's statement of `year`, when there has been one. */
+export async function sendingOf(
+  memberId: string,
+  year: number,
+): Promise<{ sentAt: Date | null; sentTo: string | null; sending: boolean } | null> {
+  const [row] = await db().query<{ sent_at: Date | null; email: string | null; sending: boolean }>(
+    `SELECT sent_at, email, COALESCE(claimed_at > now() - ${CLAIM_TTL}, false) AS sending
+       FROM statement_sendings WHERE member_id = $1 AND year = $2`,
+    { bind: [memberId, year], type: QueryTypes.SELECT },
+  );
+  return row ? { sentAt: row.sent_at, sentTo: row.email, sending: row.sending } : null;
 }
 
 /** The tenant's name and contact details, for the statement's letterhead. */
@@ -148,52 +181,158 @@ export function statementSubject(s: Statement): string {
   return `Your ${s.year} giving statement from ${s.organisation.name}`;
 }
 
-/** E-mails the statement to the member and audits it. The caller checks that there is an address. */
-export async function emailStatement(s: Statement): Promise<void> {
-  const to = s.member.email?.trim() ?? '';
+/** The message itself. The caller checks that there is an address. */
+async function mailStatement(s: Statement): Promise<void> {
   await sendMail({
-    to,
+    to: s.member.email?.trim() ?? '',
     subject: statementSubject(s),
     template: 'statement',
     locals: { statement: s, formatCents },
   });
-  await audit.record({
-    action: 'statement.emailed',
-    recordType: 'member',
-    recordId: String(s.member.id),
-    recordLabel: `${s.member.firstName} ${s.member.lastName}`,
-    changes: {
-      year: { from: null, to: s.year },
-      to: { from: null, to },
-      totalCents: { from: null, to: s.totalCents },
-    },
+}
+
+/**
+ * Claims the sending of one member's statement of `year`, in one statement, so that of two
+ * requests racing for it exactly one wins (the loser waits on the row, then finds it claimed).
+ * A claim is taken when nobody else holds a live one, the member has an address and gifts that
+ * year, and the statement was never sent or last sent no later than `sentUpTo` (a resend names the
+ * send it saw, so a second click of the same resend finds a newer send and stops).
+ */
+async function claim(memberId: string, year: number, sentUpTo: Date | null): Promise<boolean> {
+  const rows = await db().query<{ member_id: string }>(
+    `INSERT INTO statement_sendings (member_id, year, claimed_at)
+     SELECT m.id, $2, now() FROM members m
+      WHERE m.id = $1 AND COALESCE(btrim(m.email), '') <> ''
+        AND EXISTS (SELECT 1 FROM contributions c
+                     WHERE c.member_id = m.id AND c.received_on BETWEEN $3::date AND $4::date)
+     ON CONFLICT (member_id, year) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
+      WHERE (statement_sendings.claimed_at IS NULL
+             OR statement_sendings.claimed_at <= now() - ${CLAIM_TTL})
+        AND (statement_sendings.sent_at IS NULL OR statement_sendings.sent_at <= $5::timestamptz)
+     RETURNING member_id`,
+    { bind: [memberId, year, ...yearBounds(year), sentUpTo], type: QueryTypes.SELECT },
+  );
+  return rows.length > 0;
+}
+
+/** Gives a claim up after a failed send: the statement counts as not sent (again) for a later run. */
+async function release(memberId: string, year: number): Promise<void> {
+  await db().query('UPDATE statement_sendings SET claimed_at = NULL WHERE member_id = $1 AND year = $2', {
+    bind: [memberId, year],
   });
+}
+
+/** Records a send that went out, with its audit entry, in one transaction. */
+async function recordSent(s: Statement, userId: string | null): Promise<void> {
+  const to = s.member.email?.trim() ?? '';
+  await db().transaction(async () => {
+    // Whole milliseconds, so the time a page shows (and hands back on a resend) is exactly this.
+    await db().query(
+      `UPDATE statement_sendings
+          SET sent_at = date_trunc('milliseconds', now()), email = $3, sent_by_user_id = $4,
+              sends = sends + 1, claimed_at = NULL
+        WHERE member_id = $1 AND year = $2`,
+      { bind: [s.member.id, s.year, to, userId] },
+    );
+    await audit.record({
+      action: 'statement.emailed',
+      recordType: 'member',
+      recordId: String(s.member.id),
+      recordLabel: `${s.member.firstName} ${s.member.lastName}`,
+      changes: {
+        year: { from: null, to: s.year },
+        to: { from: null, to },
+        totalCents: { from: null, to: s.totalCents },
+      },
+    });
+  });
+}
+
+export type SendOutcome = 'sent' | 'failed' | 'taken';
+
+/**
+ * E-mails one member's statement of `year` unless it was sent already (after `sentUpTo`, or at
+ * all when that is null) or is being sent right now ('taken'). No transaction is held while the
+ * message goes out.
+ */
+export async function sendStatement(
+  memberId: string,
+  year: number,
+  opts: { sentUpTo: Date | null; userId: string | null },
+): Promise<SendOutcome> {
+  if (!(await claim(memberId, year, opts.sentUpTo))) return 'taken';
+  let statement: Statement | null = null;
+  try {
+    statement = await statementFor(memberId, year);
+    if (!statement) throw new Error('the member is gone');
+    await mailStatement(statement);
+  } catch (err) {
+    log().error({ err, memberId, year }, 'giving statement e-mail failed');
+    await release(memberId, year).catch((releaseErr: unknown) =>
+      log().error({ err: releaseErr, memberId, year }, 'could not release a statement claim'),
+    );
+    return 'failed';
+  }
+  // The message went out. Should the record fail, the claim is left to expire rather than released,
+  // so nothing sends it again before CLAIM_TTL has passed.
+  await recordSent(statement, opts.userId).catch((err: unknown) =>
+    log().error({ err, memberId, year }, 'a sent giving statement could not be recorded'),
+  );
+  return 'sent';
 }
 
 export interface MailingResult {
   sent: number;
+  /** Sent before (or being sent by another request), so not sent again. */
+  alreadySent: number;
   /** Givers without an e-mail address. */
   skipped: number;
   failed: number;
 }
 
-/** E-mails every giver of `year` who has an address; one failure does not stop the others. */
-export async function emailAllStatements(year: number): Promise<MailingResult> {
-  const result: MailingResult = { sent: 0, skipped: 0, failed: 0 };
+/** What a mailing of `year` would do now, for its confirmation. */
+export interface MailingPlan {
+  toSend: number;
+  alreadySent: number;
+  sending: number;
+  withoutEmail: number;
+  /** The latest send of the year: a resend of all covers the sends up to this one. */
+  lastSentAt: Date | null;
+}
+
+export function mailingPlan(givers: Giver[]): MailingPlan {
+  const withEmail = givers.filter((g) => g.email);
+  const sentTimes = withEmail.flatMap((g) => (g.sentAt ? [g.sentAt.getTime()] : []));
+  return {
+    toSend: withEmail.filter((g) => !g.sentAt && !g.sending).length,
+    alreadySent: withEmail.filter((g) => g.sentAt).length,
+    sending: withEmail.filter((g) => !g.sentAt && g.sending).length,
+    withoutEmail: givers.length - withEmail.length,
+    lastSentAt: sentTimes.length ? new Date(Math.max(...sentTimes)) : null,
+  };
+}
+
+/**
+ * E-mails every giver of `year` who has an address and was not sent their statement yet, or, with
+ * `sentUpTo`, also those last sent no later than it (a resend of all). Each person is claimed just
+ * before their message, so a second click or a concurrent run sends nobody twice; one failure
+ * does not stop the others.
+ */
+export async function emailAllStatements(
+  year: number,
+  opts: { sentUpTo?: Date | null; userId: string | null },
+): Promise<MailingResult> {
+  const sentUpTo = opts.sentUpTo ?? null;
+  const result: MailingResult = { sent: 0, alreadySent: 0, skipped: 0, failed: 0 };
   for (const giver of await giversOf(year)) {
     if (!giver.email) {
       result.skipped += 1;
       continue;
     }
-    const statement = await statementFor(giver.memberId, year);
-    if (!statement) continue;
-    try {
-      await emailStatement(statement);
-      result.sent += 1;
-    } catch (err) {
-      log().error({ err, memberId: giver.memberId }, 'giving statement e-mail failed');
-      result.failed += 1;
-    }
+    const outcome = await sendStatement(giver.memberId, year, { sentUpTo, userId: opts.userId });
+    if (outcome === 'sent') result.sent += 1;
+    else if (outcome === 'failed') result.failed += 1;
+    else result.alreadySent += 1;
   }
   return result;
 }

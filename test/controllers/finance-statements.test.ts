@@ -169,14 +169,54 @@ describe('giving statements (/finance/statements)', function () {
     );
   });
 
-  it('e-mails one statement with the same total as the ledger and audits it', async () => {
+  /** The action and hidden fields (CSRF token included) of the form in dialog or confirmation page `id`. */
+  function formOf(html: string, id: string): { action: string; fields: Record<string, string> } {
+    const marked = [`id="${id}"`, `data-confirmation="${id}"`]
+      .map((m) => html.indexOf(m))
+      .filter((i) => i >= 0);
+    expect(marked, `no dialog ${id}`).not.to.be.empty;
+    const form = html.slice(html.indexOf('<form', Math.min(...marked)));
+    const body = form.slice(0, form.indexOf('</form>'));
+    const action = /action="([^"]+)"/.exec(body)?.[1] ?? '';
+    const fields = Object.fromEntries(
+      [...body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+    );
+    return { action, fields };
+  }
+
+  async function submit(agent: supertest.Agent, form: { action: string; fields: Record<string, string> }) {
+    return agent.post(form.action).set('Host', host).type('form').send(form.fields);
+  }
+
+  it('asks before e-mailing one statement, and sends nothing until the question is answered', async () => {
     mailbox.clear();
-    const _csrf = await csrfToken(treasurer, host, `/finance/statements/${alice.id}?year=2025`);
-    const res = await treasurer
+    const page = await treasurer.get(`/finance/statements/${alice.id}?year=2025`).set('Host', host);
+    expect(page.text).to.include('href="#email-statement"');
+    const dialog = formOf(page.text, 'email-statement');
+    expect(dialog.action).to.equal(`/finance/statements/${alice.id}/email`);
+    expect(dialog.fields).to.include({ confirmed: 'yes', year: '2025', sentUpTo: '' });
+    expect(dialog.fields._csrf).to.be.a('string').and.not.equal('');
+    expect(page.text).to.include('Alice Able will get the statement of 2025 at alice@hope.test.');
+    // A form posted without the answer gets the question as a page of its own.
+    const { _csrf } = dialog.fields;
+    const unconfirmed = await treasurer
       .post(`/finance/statements/${alice.id}/email`)
       .set('Host', host)
       .type('form')
       .send({ _csrf, year: '2025' });
+    expect(unconfirmed.status).to.equal(200);
+    expect(unconfirmed.text).to.include('E-mail the 2025 statement?');
+    expect(formOf(unconfirmed.text, 'email-statement').fields).to.include({ confirmed: 'yes', year: '2025' });
+    const get = await treasurer.get(`/finance/statements/${alice.id}/email?year=2025`).set('Host', host);
+    expect(get.status).to.equal(404);
+    expect(mailbox.messages).to.have.length(0);
+    expect(await auditEntries(tenant, 'statement.emailed')).to.have.length(0);
+  });
+
+  it('e-mails one statement with the same total as the ledger, audits it and confirms it on the page', async () => {
+    mailbox.clear();
+    const page = await treasurer.get(`/finance/statements/${alice.id}?year=2025`).set('Host', host);
+    const res = await submit(treasurer, formOf(page.text, 'email-statement'));
     expect(res.status).to.equal(302);
     expect(res.headers.location).to.equal(`/finance/statements/${alice.id}?year=2025`);
     const mail = await mailbox.waitFor('alice@hope.test');
@@ -189,8 +229,35 @@ describe('giving statements (/finance/statements)', function () {
     expect(logged.recordId).to.equal(alice.id);
     expect(logged.changes.year).to.deep.equal({ from: null, to: 2025 });
     expect(logged.changes.totalCents).to.deep.equal({ from: null, to: aliceCents.toString() });
-    const page = await treasurer.get(res.headers.location).set('Host', host);
-    expect(page.text).to.include('was sent to alice@hope.test');
+    const after = await treasurer.get(res.headers.location).set('Host', host);
+    expect(after.text).to.include('The 2025 statement was sent to alice@hope.test.');
+    expect(after.text).to.include('E-mailed: sent on ');
+    // The same confirmed form again (a second click) sends nothing and says why.
+    const again = await submit(treasurer, formOf(page.text, 'email-statement'));
+    expect(again.status).to.equal(302);
+    const told = await treasurer.get(again.headers.location).set('Host', host);
+    expect(told.text)
+      .to.include('The 2025 statement was sent already on ')
+      .and.include('so it was not sent twice');
+    expect(mailbox.messages).to.have.length(1);
+  });
+
+  it('sends one statement again when asked to, once per answer', async () => {
+    mailbox.clear();
+    const page = await treasurer.get(`/finance/statements/${alice.id}?year=2025`).set('Host', host);
+    expect(page.text).to.include('Send again to alice@hope.test');
+    const resend = formOf(page.text, 'email-statement');
+    expect(resend.fields.sentUpTo).to.match(/^\d{4}-\d{2}-\d{2}T/);
+    expect(page.text).to.include('Send the 2025 statement again?').and.include('It was sent on ');
+    const res = await submit(treasurer, resend);
+    expect(res.status).to.equal(302);
+    await mailbox.waitFor('alice@hope.test');
+    const told = await treasurer.get(res.headers.location).set('Host', host);
+    expect(told.text).to.include('The 2025 statement was sent to alice@hope.test.');
+    // The resend answered to the send it saw; pressed twice, it does not send a third time.
+    await submit(treasurer, resend);
+    expect(mailbox.to('alice@hope.test')).to.have.length(1);
+    expect(await auditEntries(tenant, 'statement.emailed')).to.have.length(2);
   });
 
   it('does not e-mail a member without an address, and says so', async () => {
@@ -201,34 +268,146 @@ describe('giving statements (/finance/statements)', function () {
       .post(`/finance/statements/${bob.id}/email`)
       .set('Host', host)
       .type('form')
-      .send({ _csrf, year: '2025' });
+      .send({ _csrf, year: '2025', confirmed: 'yes' });
     expect(res.status).to.equal(302);
     const page = await treasurer.get(res.headers.location).set('Host', host);
-    expect(page.text).to.include('has no e-mail address');
+    expect(page.text).to.include('Bob Baker has no e-mail address, so nothing was sent.');
     expect(mailbox.messages).to.have.length(0);
     expect((await auditEntries(tenant, 'statement.emailed')).length).to.equal(before);
   });
 
-  it('e-mails every giver of the year who has an address and reports how many were sent and skipped', async () => {
+  it('asks before e-mailing all, saying how many will be sent and how many were sent already', async () => {
     mailbox.clear();
-    const before = (await auditEntries(tenant, 'statement.emailed')).length;
-    const _csrf = await csrfToken(treasurer, host, '/finance/statements?year=2025');
-    const res = await treasurer
+    const page = await treasurer.get('/finance/statements?year=2025').set('Host', host);
+    expect(page.text).to.include('href="#email-all"').and.include('E-mail the 1 not sent yet');
+    const dialog = formOf(page.text, 'email-all');
+    expect(dialog.action).to.equal('/finance/statements/email-all');
+    expect(dialog.fields).to.include({ confirmed: 'yes', year: '2025' });
+    const question = page.text.slice(page.text.indexOf('id="email-all"'));
+    expect(question)
+      .to.include('E-mail 1 statement of 2025?')
+      .and.include('1 statement will be sent now.')
+      .and.include('1 statement was sent already and will not be sent again.')
+      .and.include('1 without an e-mail address will not be sent');
+    const unconfirmed = await treasurer
       .post('/finance/statements/email-all')
       .set('Host', host)
       .type('form')
-      .send({ _csrf, year: '2025' });
+      .send({ _csrf: dialog.fields._csrf, year: '2025' });
+    expect(unconfirmed.status).to.equal(200);
+    expect(unconfirmed.text)
+      .to.include('1 statement will be sent now.')
+      .and.include('name="confirmed" value="yes"');
+    const get = await treasurer.get('/finance/statements/email-all?year=2025').set('Host', host);
+    expect(get.status).to.equal(404);
+    expect(mailbox.messages).to.have.length(0);
+  });
+
+  it('e-mails all only those not sent yet, and the page says who was sent on which day', async () => {
+    mailbox.clear();
+    const before = (await auditEntries(tenant, 'statement.emailed')).length;
+    const page = await treasurer.get('/finance/statements?year=2025').set('Host', host);
+    const res = await submit(treasurer, formOf(page.text, 'email-all'));
     expect(res.status).to.equal(302);
     expect(res.headers.location).to.equal('/finance/statements?year=2025');
-    await mailbox.waitFor('alice@hope.test');
     await mailbox.waitFor('carol@hope.test');
-    expect(mailbox.to('dan@hope.test')).to.have.length(0);
+    expect(mailbox.messages).to.have.length(1);
+    expect(mailbox.to('carol@hope.test')[0].text).to.include('Total 2025: 0.01');
+    const after = await treasurer.get(res.headers.location).set('Host', host);
+    expect(after.text).to.include(
+      '2025: 1 statement was sent, 1 was sent already, 1 skipped (no e-mail address).',
+    );
+    for (const m of [alice, carol]) {
+      const row = after.text.slice(after.text.indexOf(`data-member-id="${m.id}"`));
+      expect(row.slice(0, row.indexOf('</tr>'))).to.include('sent on ');
+    }
+    expect(after.text).not.to.include('href="#email-all"');
+    expect((await auditEntries(tenant, 'statement.emailed')).length).to.equal(before + 1);
+    // A viewer sees the record too, and still cannot send.
+    const seen = await viewer.get('/finance/statements?year=2025').set('Host', host);
+    expect(seen.text).to.include('sent on ').and.not.include('href="#resend-all"');
+    const refused = await viewer
+      .post('/finance/statements/email-all')
+      .set('Host', host)
+      .type('form')
+      .send({ _csrf: await csrfToken(viewer, host, '/'), year: '2025', confirmed: 'yes' });
+    expect(refused.status).to.equal(403);
+  });
+
+  it('sends each person exactly one message when "E-mail all" is pressed twice', async () => {
+    mailbox.clear();
+    const page = await treasurer.get('/finance/statements?year=2024').set('Host', host);
+    expect(page.text).to.include('E-mail all 2 statements');
+    const form = formOf(page.text, 'email-all');
+    await submit(treasurer, form);
+    const second = await submit(treasurer, form);
+    expect(mailbox.to('alice@hope.test')).to.have.length(1);
+    expect(mailbox.to('dan@hope.test')).to.have.length(1);
     expect(mailbox.messages).to.have.length(2);
-    const carolMail = mailbox.to('carol@hope.test')[0];
-    expect(carolMail.text).to.include('Total 2025: 0.01');
-    const page = await treasurer.get(res.headers.location).set('Host', host);
-    expect(page.text).to.include('2025: 2 statements were sent, 1 skipped (no e-mail address).');
-    expect((await auditEntries(tenant, 'statement.emailed')).length).to.equal(before + 2);
+    const told = await treasurer.get(second.headers.location).set('Host', host);
+    expect(told.text).to.include(
+      '2024: 0 statements were sent, 2 were sent already, 0 skipped (no e-mail address).',
+    );
+  });
+
+  it('e-mails all again when asked to resend, once per answer', async () => {
+    mailbox.clear();
+    const page = await treasurer.get('/finance/statements?year=2024').set('Host', host);
+    const question = page.text.slice(page.text.indexOf('id="resend-all"'));
+    expect(question).to.include('E-mail all 2 statements of 2024 again?').and.include('will be sent again');
+    const form = formOf(page.text, 'resend-all');
+    expect(form.action).to.equal('/finance/statements/resend-all');
+    const unconfirmed = await treasurer
+      .post(form.action)
+      .set('Host', host)
+      .type('form')
+      .send({ ...form.fields, confirmed: '' });
+    expect(unconfirmed.status).to.equal(200);
+    expect(mailbox.messages).to.have.length(0);
+    const res = await submit(treasurer, form);
+    expect(res.status).to.equal(302);
+    await submit(treasurer, form);
+    expect(mailbox.to('alice@hope.test')).to.have.length(1);
+    expect(mailbox.to('dan@hope.test')).to.have.length(1);
+    expect(mailbox.messages).to.have.length(2);
+  });
+
+  it('sends one message per person when two "E-mail all" requests run at the same time', async () => {
+    const other = await createTenant({ kind: 'church', name: 'Grace Hall' });
+    const otherHost = hostOf(other);
+    await createUser(other, { level: 1, email: 'treasurer@grace.test' });
+    const agent = await signedIn(other, 'treasurer@grace.test');
+    const fund = await fundNamed(other, 'Tithe');
+    const addresses: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const email = `giver${i}@grace.test`;
+      addresses.push(email);
+      const m = await createMember(other, { firstName: `Giver${i}`, lastName: 'Grace', email });
+      await createContribution(other, {
+        fundId: fund,
+        memberId: m.id,
+        amountCents: '1000',
+        receivedOn: '2025-03-01',
+      });
+    }
+    mailbox.clear();
+    const page = await agent.get('/finance/statements?year=2025').set('Host', otherHost);
+    const { action, fields } = formOf(page.text, 'email-all');
+    const results = await Promise.all(
+      [1, 2, 3].map(() => agent.post(action).set('Host', otherHost).type('form').send(fields)),
+    );
+    expect(results.map((r) => r.status)).to.deep.equal([302, 302, 302]);
+    for (const a of addresses) expect(mailbox.to(a), a).to.have.length(1);
+    expect(mailbox.messages).to.have.length(addresses.length);
+    const sent = await inTenant(other, () =>
+      db().query<{ n: string }>(
+        'SELECT COUNT(*) AS n FROM statement_sendings WHERE sent_at IS NOT NULL AND sends = 1',
+        {
+          type: QueryTypes.SELECT,
+        },
+      ),
+    );
+    expect(Number(sent[0].n)).to.equal(addresses.length);
   });
 
   it('takes a year that makes no sense as this year', async () => {

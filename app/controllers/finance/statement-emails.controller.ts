@@ -1,34 +1,52 @@
 import type { Request, Response } from 'express';
-import { log } from '../../logger.ts';
-import { emailStatement } from '../../services/statements.ts';
+import { currentUser } from '../../middleware/auth.ts';
+import { formatDateTime, tenantTimeZone } from '../../services/local-time.ts';
+import { sendingOf, sendStatement } from '../../services/statements.ts';
+import {
+  isConfirmed,
+  renderConfirmation,
+  sentUpToParam,
+  statementConfirmation,
+} from './statement-confirmations.ts';
 import { loadStatement } from './statements.controller.ts';
 
-// POST /finance/statements/:memberId/email (year in the form): sends one member their statement.
+// POST /finance/statements/:memberId/email (year, sentUpTo for a resend, confirmed=yes): sends one
+// member their statement. Unconfirmed, it asks first and sends nothing.
 export async function create(req: Request, res: Response): Promise<void> {
   const statement = await loadStatement(req);
   const { member, year } = statement;
   const back = `/finance/statements/${member.id}?year=${year}`;
   const name = `${member.firstName} ${member.lastName}`;
   if (!member.email?.trim()) {
-    req.flash('warning', `${name} has no e-mail address. Print the statement instead.`);
+    req.flash('warning', `${name} has no e-mail address, so nothing was sent. Print the statement instead.`);
     return res.redirect(back);
   }
   if (!statement.lines.length) {
     req.flash('warning', `${name} has no gifts recorded in ${year}, so there is nothing to send.`);
     return res.redirect(back);
   }
-  const sent = await emailStatement(statement).then(
-    () => true,
-    (err: unknown) => {
-      log().error({ err, memberId: member.id }, 'giving statement e-mail failed');
-      return false;
-    },
-  );
-  req.flash(
-    sent ? 'success' : 'danger',
-    sent
-      ? `The ${year} statement was sent to ${member.email}.`
-      : `The statement could not be sent. Try again in a moment.`,
-  );
+  const timeZone = await tenantTimeZone();
+  if (!isConfirmed(req))
+    return renderConfirmation(
+      res,
+      statementConfirmation(statement, await sendingOf(member.id, year), timeZone),
+    );
+  const userId = currentUser(req)?.id ?? null;
+  const outcome = await sendStatement(member.id, year, {
+    sentUpTo: sentUpToParam(req.body?.sentUpTo),
+    userId,
+  });
+  if (outcome === 'sent') req.flash('success', `The ${year} statement was sent to ${member.email}.`);
+  else if (outcome === 'failed')
+    req.flash('danger', 'The statement could not be sent. Try again in a moment.');
+  else req.flash('warning', await takenMessage(member.id, year, timeZone));
   res.redirect(back);
+}
+
+/** Why a send found the statement taken: sent since the page was shown, or being sent right now. */
+async function takenMessage(memberId: string, year: number, timeZone: string): Promise<string> {
+  const sending = await sendingOf(memberId, year);
+  if (sending?.sending) return `The ${year} statement is being sent right now, so it was not sent twice.`;
+  const when = sending?.sentAt ? ` on ${formatDateTime(sending.sentAt, timeZone)}` : '';
+  return `The ${year} statement was sent already${when}${sending?.sentTo ? ` to ${sending.sentTo}` : ''}, so it was not sent twice. Use "Send again" to send it once more.`;
 }

@@ -1,13 +1,21 @@
 import type { Request, Response } from 'express';
 import { NotFound } from '../../errors.ts';
+import { formatDateTime, tenantTimeZone } from '../../services/local-time.ts';
 import { formatCents, sumCents } from '../../services/money.ts';
-import { giversOf, statementFor } from '../../services/statements.ts';
+import { giversOf, mailingPlan, sendingOf, statementFor } from '../../services/statements.ts';
 import { idParam, thisYear, yearParam } from '../../validators/finance.validator.ts';
+import {
+  mailingConfirmation,
+  resendAllConfirmation,
+  statementConfirmation,
+} from './statement-confirmations.ts';
 
-// GET /finance/statements?year=YYYY: who gave that year, those without an e-mail address first.
+// GET /finance/statements?year=YYYY: who gave that year, those without an e-mail address first,
+// with when each statement was e-mailed.
 export async function index(req: Request, res: Response): Promise<void> {
   const year = yearParam(req.query.year);
-  const givers = await giversOf(year);
+  const [givers, timeZone] = await Promise.all([giversOf(year), tenantTimeZone()]);
+  const plan = mailingPlan(givers);
   const current = thisYear();
   res.render('finance/statements/index', {
     title: `Giving statements ${year}`,
@@ -16,17 +24,28 @@ export async function index(req: Request, res: Response): Promise<void> {
     withoutEmail: givers.filter((g) => !g.email),
     withEmail: givers.filter((g) => g.email),
     totalCents: sumCents(givers.map((g) => g.totalCents)),
+    plan,
+    emailAll: mailingConfirmation(year, plan),
+    resendAll: resendAllConfirmation(year, plan, timeZone),
+    when: (at: Date) => formatDateTime(at, timeZone),
     formatCents,
   });
 }
 
-// GET /finance/statements/:memberId?year=YYYY: one printable statement.
+// GET /finance/statements/:memberId?year=YYYY: one printable statement, and when it was e-mailed.
 export async function show(req: Request, res: Response): Promise<void> {
   const statement = await loadStatement(req);
+  const [sending, timeZone] = await Promise.all([
+    sendingOf(statement.member.id, statement.year),
+    tenantTimeZone(),
+  ]);
   const name = `${statement.member.firstName} ${statement.member.lastName}`;
   res.render('finance/statements/show', {
     title: `${statement.year} statement: ${name}`,
     statement,
+    sending,
+    emailOne: statementConfirmation(statement, sending, timeZone),
+    when: (at: Date) => formatDateTime(at, timeZone),
     formatCents,
   });
 }
