@@ -3,11 +3,12 @@ import { createApp } from './app/app.ts';
 import { boot } from './app/boot.ts';
 import { printDemo } from './app/cli.ts';
 import { migrateAll } from './app/db/migrator.ts';
+import { runSeeders } from './app/db/seeder.ts';
 import { startScheduler } from './app/jobs/scheduler.ts';
 import { rootLogger } from './app/logger.ts';
 import { Tenant } from './app/models/index.ts';
 import { attachRealtime } from './app/realtime/socket.ts';
-import { createDemo, tenantUrl } from './app/services/demo.ts';
+import { demoAccounts, tenantUrl } from './app/services/demo.ts';
 import { config } from './config/index.ts';
 
 /**
@@ -23,12 +24,12 @@ async function main(): Promise<void> {
       'some tenant schemas failed to migrate; they stay on their old version',
     );
   }
-  // Demo tenants make a fresh install explorable; a production database starts empty.
-  if (config.NODE_ENV !== 'production' && (await Tenant.count()) === 0) {
-    rootLogger.info('no tenants yet: creating the demo tenants');
-    const accounts = await createDemo();
+  // The plan catalogue always; demo tenants make a fresh install explorable, a production database starts empty.
+  const demo = config.NODE_ENV !== 'production' && (await Tenant.count()) === 0;
+  if (demo) rootLogger.info('no tenants yet: creating the demo tenants');
+  if ((await runSeeders({ demo })).demo) {
     process.stdout.write(`\nDemo tenants created. Every demo user's password is: ${config.DEMO_PASSWORD}\n`);
-    printDemo(accounts, (l) => process.stdout.write(`${l}\n`));
+    printDemo(await demoAccounts(), (l) => process.stdout.write(`${l}\n`));
   }
 
   const app = createApp();

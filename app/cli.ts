@@ -4,10 +4,12 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Booted, boot } from './boot.ts';
 import { migrateAll, type TenantMigrationResult } from './db/migrator.ts';
+import { runSeeders } from './db/seeder.ts';
 import { HttpError, ValidationError } from './errors.ts';
 import { jobList, jobRun } from './jobs/commands.ts';
+import { JOBS } from './jobs/registry.ts';
 import { Domain, Tenant } from './models/index.ts';
-import { createDemo } from './services/demo.ts';
+import { type DemoAccount, demoAccounts } from './services/demo.ts';
 import { createPlatformAdmin, logAdminAction } from './services/platform-admins.ts';
 import { deleteTenant, provisionTenant } from './services/provisioning.ts';
 
@@ -43,12 +45,15 @@ Commands:
       Opens a suspended tenant again (back on its trial if that has not ended).
   migrate
       Migrates the public schema, then every tenant schema.
+  seed
+      Runs the seeders in seeders/ not run before: the plan catalogue (adds missing plans only),
+      and outside production the demo tenants.
   demo
-      Creates the demo church "grace" and company "acme" with one user per permission level,
-      and fills each with a year of people, groups, attendance and money (once: a tenant that
-      already has people is left alone).
+      Runs the demo seeder if it has not run: the demo church "grace" and company "acme" with one
+      user per permission level, each filled with a year of people, groups, attendance and money.
+      Prints their accounts. Never in production.
   job:run <name> [--date YYYY-MM-DD]
-      Runs a scheduled job now (credit-billing, trial-expiry), under its lock like the clock.
+      Runs a scheduled job now (${JOBS.map((j) => j.name).join(', ')}), under its lock like the clock.
       --date runs it for that billing day instead of today.
   job:list
       Lists the scheduled jobs with their schedule and last run.
@@ -259,13 +264,19 @@ async function migrate(_args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-async function demo(_args: string[], io: CliIo): Promise<number> {
-  const accounts = await createDemo();
-  printDemo(accounts, io.out);
+async function seed(_args: string[], io: CliIo): Promise<number> {
+  const { applied } = await runSeeders();
+  io.out(applied.length ? `seeded: ${applied.join(', ')}` : 'seeders: up to date');
   return 0;
 }
 
-export function printDemo(accounts: Awaited<ReturnType<typeof createDemo>>, out: (l: string) => void): void {
+async function demo(_args: string[], io: CliIo): Promise<number> {
+  await runSeeders({ demo: true });
+  printDemo(await demoAccounts(), io.out);
+  return 0;
+}
+
+export function printDemo(accounts: DemoAccount[], out: (l: string) => void): void {
   let current = '';
   for (const a of accounts) {
     if (a.tenant !== current) {
@@ -284,6 +295,7 @@ const COMMANDS: Record<string, Command> = {
   'tenant:suspend': tenantSuspend,
   'tenant:reactivate': tenantReactivate,
   migrate,
+  seed,
   demo,
   'job:run': jobRun,
   'job:list': jobList,

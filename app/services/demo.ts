@@ -13,7 +13,7 @@ import { seedOf } from './demo/random.ts';
 import { seedWorkDemo } from './demo-work.ts';
 import { localParts, tenantTimeZone } from './local-time.ts';
 import { hashPassword } from './passwords.ts';
-import { provisionTenant } from './provisioning.ts';
+import { deleteTenant, provisionTenant } from './provisioning.ts';
 import { hostUrl } from './urls.ts';
 
 export type { DemoCounts } from './demo/insert.ts';
@@ -113,7 +113,6 @@ export async function fillDemoData(kind: TenantKind, opts: DemoDataOptions = {})
  */
 export async function createDemo(opts: DemoDataOptions = {}): Promise<DemoAccount[]> {
   const passwordHash = await hashPassword(config.DEMO_PASSWORD);
-  const accounts: DemoAccount[] = [];
   for (const demo of DEMO) {
     const [first, ...rest] = demo.people;
     if (!(await Tenant.findOne({ where: { slug: demo.slug } }))) {
@@ -157,12 +156,28 @@ export async function createDemo(opts: DemoDataOptions = {}): Promise<DemoAccoun
       const size = (opts.scale ?? 1) < 1 ? 'small' : 'full';
       const work = await seedWorkDemo({ size, now: opts.now });
       if (work) log().info({ tenant: demo.slug, ...work }, 'demo projects created');
-      const roles = await Role.findAll();
-      for (const p of demo.people) {
-        const level = roles.find((r) => r.name === p.role)?.permissionLevel ?? 5;
-        accounts.push({ tenant: demo.slug, url: tenantUrl(demo.slug), email: p.email, level, role: p.role });
-      }
     });
   }
+  return demoAccounts();
+}
+
+/** The demo users of the demo tenants that exist, one per permission level, for printing. */
+export async function demoAccounts(): Promise<DemoAccount[]> {
+  const accounts: DemoAccount[] = [];
+  for (const demo of DEMO) {
+    const tenant = await Tenant.findOne({ where: { slug: demo.slug } });
+    if (!tenant) continue;
+    const roles = await withTenant(tenant.toRef(), () => Role.findAll());
+    for (const p of demo.people) {
+      const level = roles.find((r) => r.name === p.role)?.permissionLevel ?? 5;
+      accounts.push({ tenant: demo.slug, url: tenantUrl(demo.slug), email: p.email, level, role: p.role });
+    }
+  }
   return accounts;
+}
+
+/** Removes the demo tenants, schema and all (the demo seeder's undo). */
+export async function deleteDemo(): Promise<void> {
+  for (const demo of DEMO)
+    if (await Tenant.findOne({ where: { slug: demo.slug } })) await deleteTenant(demo.slug);
 }
