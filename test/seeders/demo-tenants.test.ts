@@ -22,11 +22,14 @@ async function demoCounts() {
 describe('demo tenants seeder', function () {
   this.timeout(60_000);
 
-  after(async () => {
-    // Other tests loop over every tenant; leave the database as they expect it.
+  // An earlier test may have made the demo (cli demo); start without it, and leave without it, since
+  // other tests loop over every tenant.
+  async function forgetDemo() {
     await deleteDemo();
     await db().query(`DELETE FROM public.${SEEDER_TABLE} WHERE name = $1`, { bind: [DEMO_SEEDER] });
-  });
+  }
+  before(forgetDemo);
+  after(forgetDemo);
 
   it('creates grace and acme once, each with one user per permission level, and records it', async () => {
     const run = await runSeeders({ demo: true, demoScale: 0.05 });
