@@ -1,5 +1,5 @@
 import { config } from '../../config/index.ts';
-import { redisClient } from '../db/redis.ts';
+import { redisClient, unlessRedisIsAway } from '../db/redis.ts';
 import { log } from '../logger.ts';
 import { requireTenant } from '../tenancy/context.ts';
 
@@ -76,18 +76,22 @@ class MemoryStore implements Store {
 
 const memory = new MemoryStore();
 
+// Every command is bounded like the other Redis calls of a request: a Redis that hangs while still
+// connected costs a page at most REDIS_COMMAND_TIMEOUT_MS, then the value is computed.
 const redisStore: Store = {
   async getMany(keys) {
     const client = redisClient();
     if (!client) throw new Error('Redis is not connected');
-    return client.mGet(keys);
+    return unlessRedisIsAway(client.mGet(keys));
   },
   async set(key, value, ttlMs) {
-    await redisClient()?.set(key, value, { PX: ttlMs });
+    const client = redisClient();
+    if (client) await unlessRedisIsAway(client.set(key, value, { PX: ttlMs }));
   },
   async incr(key) {
     // Grouped entries live an hour at most, so a version untouched for a day can go: none refers to it.
-    await redisClient()?.multi().incr(key).expire(key, VERSION_TTL_SECONDS).exec();
+    const client = redisClient();
+    if (client) await unlessRedisIsAway(client.multi().incr(key).expire(key, VERSION_TTL_SECONDS).exec());
   },
 };
 

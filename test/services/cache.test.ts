@@ -117,6 +117,27 @@ describe('tenant cache (services/cache.ts)', function () {
           expect(ttl).to.be.within(1, 60_000);
           expect(JSON.parse((await redisClient()?.get(key)) ?? 'null')).to.deep.equal({ v: '0', data: 7 });
         });
+
+      if (backend === 'auto')
+        it('computes the value when Redis is connected but does not answer, instead of waiting on it', async () => {
+          const client = redisClient();
+          if (!client) throw new Error('Redis is not connected');
+          // A Redis that accepted the connection and hangs: every command stays unanswered.
+          const hang = () => new Promise<never>(() => {});
+          const patched = client as unknown as Record<'mGet' | 'set', unknown>;
+          const original = { mGet: patched.mGet, set: patched.set };
+          patched.mGet = hang;
+          patched.set = hang;
+          try {
+            const value = await inTenant(a, () =>
+              remember('t:hung', { ttlSeconds: 60 }, async () => 'computed'),
+            );
+            expect(value).to.equal('computed');
+          } finally {
+            patched.mGet = original.mGet;
+            patched.set = original.set;
+          }
+        });
     });
   }
 
