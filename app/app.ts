@@ -4,7 +4,10 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import helmet from 'helmet';
 import { config } from '../config/index.ts';
 import { passport } from './auth/passport.ts';
+import { RECEIPT_BODY_MAX_BYTES } from './controllers/finance/receipt-upload.ts';
+import { IMPORT_BODY_MAX_BYTES } from './controllers/members/import.controller.ts';
 import { exposeUser } from './middleware/auth.ts';
+import { bodyLimit, FORM_BODY_MAX_BYTES, unlessRefused } from './middleware/body-limit.ts';
 import { csrf } from './middleware/csrf.ts';
 import { errorHandler, notFound } from './middleware/error-handler.ts';
 import { flash } from './middleware/flash.ts';
@@ -14,6 +17,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { tenantRouter } from './routes/index.ts';
 import { platformRoutes } from './routes/platform.ts';
+import { ATTACHMENT_BODY_MAX_BYTES } from './services/attachments.ts';
 import { installWorkCacheInvalidation } from './services/work-dashboard.ts';
 import { resolveTenant } from './tenancy/resolver.ts';
 
@@ -74,8 +78,10 @@ export function createApp(): Express {
   app.use(healthRoutes());
   app.use(resolveTenant);
 
-  app.use(express.urlencoded({ extended: false, limit: '200kb' }));
-  app.use(express.json({ limit: '200kb' }));
+  // Before anything reads a body: an oversized one is refused on its Content-Length, unread.
+  app.use(bodyLimit(Math.max(RECEIPT_BODY_MAX_BYTES, ATTACHMENT_BODY_MAX_BYTES, IMPORT_BODY_MAX_BYTES)));
+  app.use(unlessRefused(express.urlencoded({ extended: false, limit: FORM_BODY_MAX_BYTES })));
+  app.use(unlessRefused(express.json({ limit: FORM_BODY_MAX_BYTES })));
   app.use(sessionMiddleware());
   app.use(bindSessionToHost);
   app.use(passport.initialize());

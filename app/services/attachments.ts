@@ -3,6 +3,7 @@ import multer from 'multer';
 import { Op } from 'sequelize';
 import { config } from '../../config/index.ts';
 import { log } from '../logger.ts';
+import { bodyRefused, limitBody, multipartBodyMax } from '../middleware/body-limit.ts';
 import { Attachment } from '../models/attachment.ts';
 import { isGif, isJpeg, isPng, isWebp, isZip, pdfHeaderAt } from './file-signatures.ts';
 import { fileStore, safeFileName } from './storage.ts';
@@ -181,6 +182,8 @@ const upload = multer({
   defParamCharset: 'utf8',
   limits: { fileSize: UPLOAD_MAX_BYTES, files: 1, fields: 10, fieldSize: 2000, parts: 12 },
 }).single('file');
+/** The attachment form: the file and its few fields. */
+export const ATTACHMENT_BODY_MAX_BYTES = multipartBodyMax(UPLOAD_MAX_BYTES, 10 * 2000);
 
 /**
  * Reads a multipart upload (one `file` and a few fields) into memory. Call it only after the
@@ -188,22 +191,24 @@ const upload = multer({
  * never an error page of the server.
  */
 export function readUpload(req: Request, res: Response): Promise<UploadRefusal | null> {
+  // A body over its limit is answered (413) here, unread; what called this then never resumes.
+  if (limitBody(req, res, ATTACHMENT_BODY_MAX_BYTES, tooLargeMessage())) return new Promise(() => {});
   return new Promise((resolve) => {
     upload(req, res, (err?: unknown) => {
+      if (bodyRefused(req)) return;
       req.body ??= {};
       resolve(err ? refusalOf(err) : null);
     });
   });
 }
 
+function tooLargeMessage(): string {
+  return `The file is too large: files can be at most ${config.UPLOAD_MAX_MB} MB.`;
+}
+
 function refusalOf(err: unknown): UploadRefusal {
   const code = (err as { code?: string }).code;
-  if (code === 'LIMIT_FILE_SIZE') {
-    return {
-      status: 413,
-      message: `The file is too large: files can be at most ${config.UPLOAD_MAX_MB} MB.`,
-    };
-  }
+  if (code === 'LIMIT_FILE_SIZE') return { status: 413, message: tooLargeMessage() };
   if (code === 'LIMIT_FILE_COUNT' || code === 'LIMIT_UNEXPECTED_FILE') {
     return { status: 422, message: 'Attach one file at a time.' };
   }

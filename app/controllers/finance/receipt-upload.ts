@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import { config } from '../../../config/index.ts';
+import { bodyRefused, limitBody, multipartBodyMax } from '../../middleware/body-limit.ts';
 import { isHeic, isJpeg, isPng, isWebp, pdfHeaderAt } from '../../services/file-signatures.ts';
 
 /** What a receipt may be, recognised from the file's first bytes (the browser's type is not trusted). */
@@ -32,14 +33,15 @@ export interface ReceiptFile {
   type: ReceiptType;
 }
 
+const RECEIPT_MAX_BYTES = Math.floor(config.UPLOAD_MAX_MB * 1024 * 1024);
+const FIELDS = 30;
+const FIELD_BYTES = 10_000;
+/** The whole expense form: the receipt and its fields. */
+export const RECEIPT_BODY_MAX_BYTES = multipartBodyMax(RECEIPT_MAX_BYTES, FIELDS * FIELD_BYTES);
+
 const upload = multer({
   storage: multer.memoryStorage(),
-  limits: {
-    fileSize: Math.floor(config.UPLOAD_MAX_MB * 1024 * 1024),
-    files: 1,
-    fields: 30,
-    fieldSize: 10_000,
-  },
+  limits: { fileSize: RECEIPT_MAX_BYTES, files: 1, fields: FIELDS, fieldSize: FIELD_BYTES },
 }).single('receipt');
 
 /**
@@ -47,7 +49,9 @@ const upload = multer({
  * An upload the limits refuse becomes a field message for the form, not an error page.
  */
 export function receiptUpload(req: Request, res: Response, next: NextFunction): void {
+  if (limitBody(req, res, RECEIPT_BODY_MAX_BYTES, tooLarge())) return;
   upload(req, res, (err?: unknown) => {
+    if (bodyRefused(req)) return;
     if (err) {
       const code = (err as { code?: string }).code;
       res.locals.receiptError =
@@ -60,6 +64,10 @@ export function receiptUpload(req: Request, res: Response, next: NextFunction): 
     }
     next();
   });
+}
+
+function tooLarge(): string {
+  return `The receipt is too large: it can be at most ${config.UPLOAD_MAX_MB} MB.`;
 }
 
 /** The uploaded receipt, null when none was chosen, or the message explaining why it is refused. */

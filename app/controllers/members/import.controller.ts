@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import multer from 'multer';
+import { bodyRefused, limitBody, multipartBodyMax } from '../../middleware/body-limit.ts';
 import {
   CSV_COLUMNS,
   CsvFileError,
@@ -16,9 +17,11 @@ import { importKey } from '../../validators/member.validator.ts';
 /** The import file arrives through this action (not a route middleware) so its refusals render the form. */
 const upload = multer({
   storage: multer.memoryStorage(),
-  limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 5, parts: 6 },
+  limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 5, fieldSize: 1000, parts: 6 },
   defParamCharset: 'utf8',
 }).single('file');
+/** The import form: the file and its few fields. */
+export const IMPORT_BODY_MAX_BYTES = multipartBodyMax(MAX_IMPORT_BYTES, 5 * 1000);
 
 // GET /members/import
 export function newImport(_req: Request, res: Response): void {
@@ -27,6 +30,7 @@ export function newImport(_req: Request, res: Response): void {
 
 // POST /members/import: checks the file and shows what would be imported; nothing is saved yet.
 export async function create(req: Request, res: Response): Promise<void> {
+  if (limitBody(req, res, IMPORT_BODY_MAX_BYTES, tooLargeMessage())) return;
   const refused = await receive(req, res);
   if (refused) return renderUpload(res, refused.status, refused.message);
   const file = req.file;
@@ -53,10 +57,14 @@ export function renderUpload(res: Response, status: number, problem: string | nu
     .render('members/import/new', { title: 'Import from a CSV file', problem, columns: CSV_COLUMNS });
 }
 
-/** Runs the upload parser; a refusal (too large, not a form upload) comes back as a status and message. */
+/**
+ * Runs the upload parser; a refusal (too large, not a form upload) comes back as a status and
+ * message. A body cut off at its limit has been answered already, so this never settles then.
+ */
 function receive(req: Request, res: Response): Promise<{ status: number; message: string } | null> {
   return new Promise((resolve) => {
     upload(req, res, (err?: unknown) => {
+      if (bodyRefused(req)) return;
       if (!err) return resolve(null);
       if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') {
         return resolve({ status: 413, message: tooLargeMessage() });
