@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { log } from '../logger.ts';
 import { User } from '../models/user.ts';
@@ -8,6 +9,25 @@ import { consumeToken, issueToken, peekToken } from '../services/tokens.ts';
 import { tenantUrlFor } from '../services/urls.ts';
 import { forgotPasswordSchema, newPasswordSchema } from '../validators/session.validator.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** The link (hashed) this browser last set a password with. */
+    passwordSetWith?: string;
+  }
+}
+
+/**
+ * Whether this browser itself just used the link: a second press of the button, or the form opened
+ * again, goes on to sign-in (where the confirmation is shown) instead of "this link no longer works".
+ */
+function usedHere(req: Request): boolean {
+  return req.session.passwordSetWith === linkDigest(req);
+}
+
+function linkDigest(req: Request): string {
+  return createHash('sha256').update(String(req.params.token)).digest('hex');
+}
 
 const SENT = 'If that e-mail belongs to an account here, a link to choose a new password is on its way.';
 
@@ -44,6 +64,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 // GET /password/reset/:token
 export async function edit(req: Request, res: Response): Promise<void> {
   const userId = await peekToken(String(req.params.token), 'reset');
+  if (!userId && usedHere(req)) return res.redirect('/login');
   if (!userId) return res.status(410).render('passwords/expired', { purpose: 'reset' });
   res.render('passwords/reset', {
     action: req.originalUrl,
@@ -70,6 +91,7 @@ export function setPasswordWithToken(purpose: 'reset' | 'invite') {
     const passwordHash = await hashPassword(parsed.data.password);
     const userId = await consumeToken(String(req.params.token), purpose);
     const user = userId ? await User.findByPk(userId) : null;
+    if (!user?.active && usedHere(req)) return res.redirect('/login');
     if (!user?.active) return res.status(410).render('passwords/expired', { purpose });
     await user.update({ passwordHash });
     await audit.record({
@@ -84,6 +106,7 @@ export function setPasswordWithToken(purpose: 'reset' | 'invite') {
         ? 'Your password was changed. Sign in with it now.'
         : 'Welcome! Sign in with your new password.',
     );
+    req.session.passwordSetWith = linkDigest(req);
     res.redirect('/login');
   };
 }
