@@ -4,7 +4,13 @@ import { Project } from '../models/project.ts';
 import { ProjectMember } from '../models/project-member.ts';
 import { Task, type TaskStatus } from '../models/task.ts';
 import { User } from '../models/user.ts';
-import { loadProject, loadTask, requireWork, visibleProjectsWhere } from '../policies/project.policy.ts';
+import {
+  loadProject,
+  loadTask,
+  requireWork,
+  type Visible,
+  visibleProjectsWhere,
+} from '../policies/project.policy.ts';
 import { deleteTaskFiles } from '../services/attachments.ts';
 import * as audit from '../services/audit.ts';
 import { instantOf, localParts } from '../services/local-time.ts';
@@ -48,28 +54,7 @@ export async function index(req: Request, res: Response): Promise<void> {
 
 // GET /tasks/:id
 export async function show(req: Request, res: Response): Promise<void> {
-  const user = signedInUser(req);
-  const v = await loadTask(user, req.params.id);
-  const task = v.record;
-  const [assignee, creator, clock, comments, attachments] = await Promise.all([
-    task.assigneeId ? User.findByPk(task.assigneeId, { attributes: ['id', 'name'] }) : null,
-    task.createdBy ? User.findByPk(task.createdBy, { attributes: ['id', 'name'] }) : null,
-    tenantClock(),
-    commentListLocals(v, user),
-    attachmentListLocals(v, user),
-  ]);
-  res.render('tasks/show', {
-    title: task.title,
-    task,
-    project: task.project,
-    assignee,
-    creator,
-    access: v,
-    canWork: v.canWork,
-    ...comments,
-    ...attachments,
-    ...pageLocals(clock),
-  });
+  await renderShow(req, res, await loadTask(signedInUser(req), req.params.id));
 }
 
 // GET /projects/:id/tasks/new
@@ -140,14 +125,19 @@ export async function update(req: Request, res: Response): Promise<void> {
   if ('errors' in input) return renderForm(res, 422, { project, task, values, errors: input.errors });
   const clock = await tenantClock();
   const before = await snapshot(task);
-  await task.update({
-    ...fieldsOf(input.data, clock),
-    completedAt: completedAtFor(task, input.data.status, clock),
-  });
-  const after = await snapshot(task);
-  const changes = audit.diff(before, after);
-  if (Object.keys(changes).length)
-    await audit.record({ action: actionFor(changes), ...recordOf(task), before, after });
+  const save = async (fromArchive: { archivedAt?: null }) => {
+    await task.update({
+      ...fieldsOf(input.data, clock),
+      completedAt: completedAtFor(task, input.data.status, clock),
+      ...fromArchive,
+    });
+    const after = await snapshot(task);
+    const changes = audit.diff(before, after);
+    if (Object.keys(changes).length)
+      await audit.record({ action: actionFor(changes), ...recordOf(task), before, after });
+  };
+  const refused = await saveStatusChange(task, input.data.status, signedInUser(req), save);
+  if (refused) return renderForm(res, 422, { project, task, values, errors: { _: refused } });
   await tellAssignee(task, project, signedInUser(req), before.assigneeId as string | null);
   req.flash('success', `${task.title} was saved.`);
   res.redirect(`/tasks/${task.id}`);
@@ -167,6 +157,57 @@ export async function destroy(req: Request, res: Response): Promise<void> {
 }
 
 // Shared with the controllers in ./tasks/.
+
+/** The task's page; `errors._` explains a change that was just refused. */
+export async function renderShow(
+  req: Request,
+  res: Response,
+  v: Visible<Task>,
+  status = 200,
+  errors: Errors = {},
+): Promise<void> {
+  const user = signedInUser(req);
+  const task = v.record;
+  const [assignee, creator, clock, comments, attachments] = await Promise.all([
+    task.assigneeId ? User.findByPk(task.assigneeId, { attributes: ['id', 'name'] }) : null,
+    task.createdBy ? User.findByPk(task.createdBy, { attributes: ['id', 'name'] }) : null,
+    tenantClock(),
+    commentListLocals(v, user),
+    attachmentListLocals(v, user),
+  ]);
+  res.status(status).render('tasks/show', {
+    title: task.title,
+    task,
+    project: task.project,
+    assignee,
+    creator,
+    access: v,
+    canWork: v.canWork,
+    errors,
+    ...comments,
+    ...attachments,
+    ...pageLocals(clock),
+  });
+}
+
+/**
+ * Saves a change that moves `task` to `status` through `save`. Reopening an archived task brings it
+ * back from the archive (`save` is handed `archivedAt: null`), and a task back from the archive counts
+ * against the plan again: that is checked under the plan's lock, as adding a task is. Returns the
+ * refusal to show, or null when saved.
+ */
+export async function saveStatusChange(
+  task: Task,
+  status: TaskStatus,
+  reader: User,
+  save: (fromArchive: { archivedAt?: null }) => Promise<void>,
+): Promise<string | null> {
+  if (!task.leavesArchiveFor(status)) {
+    await save({});
+    return null;
+  }
+  return withinPlan('tasks', () => save({ archivedAt: null }), reader).then(() => null, planRefusal);
+}
 
 /** What the audit log says about `task`: its project id puts it in the project's activity feed. */
 export function recordOf(task: Task) {

@@ -53,12 +53,14 @@ export async function create(req: Request, res: Response): Promise<void> {
   const { roles, errors } = await chosenRoles(roleIds);
   if (await User.emailTaken(fields.email)) errors.email = EMAIL_TAKEN;
   if (Object.keys(errors).length) return renderForm(res, 422, { values, errors });
-  const user = await withinPlan('users', () => User.invite(fields, roles), currentUser(req))
-    .catch(unlessDuplicate)
-    .catch(planRefusal);
+  const invite = async () => {
+    const invited = await User.invite(fields, roles);
+    await recordChange('user.invited', invited, null);
+    return invited;
+  };
+  const user = await withinPlan('users', invite, currentUser(req)).catch(unlessDuplicate).catch(planRefusal);
   if (typeof user === 'string') return renderForm(res, 422, { values, errors: { _: user } });
   if (!user) return renderForm(res, 422, { values, errors: { email: EMAIL_TAKEN } });
-  await recordChange('user.invited', user, null);
   const sent = await sendInvitation(req, user);
   req.flash(sent ? 'success' : 'warning', sent ? `${user.name} was invited.` : unsent(user));
   res.redirect(`/users/${user.id}`);

@@ -1,4 +1,5 @@
 import { db } from './database.ts';
+import { inTransaction } from './transaction-context.ts';
 
 interface PgClient {
   query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
@@ -39,4 +40,16 @@ export async function withAdvisoryLock<T>(
  */
 export async function lockForTransaction(key: string): Promise<void> {
   await db().query('SELECT pg_advisory_xact_lock(hashtext($1))', { bind: [key] });
+}
+
+/**
+ * Runs `work` holding the lock `key` until the unit of work commits: in the transaction the caller
+ * is already in, or in a new one. The lock is kept on that transaction's connection, so waiting for
+ * it never needs a second connection.
+ */
+export function withTransactionLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+  return inTransaction(db(), async () => {
+    await lockForTransaction(key);
+    return work();
+  });
 }

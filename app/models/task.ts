@@ -37,6 +37,11 @@ export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<T
   declare project?: NonAttribute<Project>;
   declare assignee?: NonAttribute<User | null>;
 
+  /** Whether moving to `status` brings the task back from the archive (the archive holds done work). */
+  leavesArchiveFor(status: TaskStatus): boolean {
+    return Boolean(this.archivedAt) && status !== 'done';
+  }
+
   static initModel(sequelize: Sequelize): void {
     Task.init(
       {

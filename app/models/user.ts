@@ -13,6 +13,7 @@ import {
   where as sqlWhere,
   type WhereOptions,
 } from 'sequelize';
+import { inTransaction } from '../db/transaction-context.ts';
 import { Conflict } from '../errors.ts';
 import { hashPassword, verifyPassword } from '../services/passwords.ts';
 import type { Role } from './role.ts';
@@ -107,8 +108,12 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
     await this.reloadWithRoles();
   }
 
+  /**
+   * The person can sign in again. This adds an active staff account: callers check the plan first
+   * (plan-limits `withinPlan('users', ...)`), in the same transaction.
+   */
   async reactivate(): Promise<void> {
-    await User.update({ active: true }, { where: { id: this.id } });
+    await User.withAccountsLock(() => User.update({ active: true }, { where: { id: this.id } }));
     await this.reloadWithRoles();
   }
 
@@ -154,7 +159,10 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
     return (await User.count({ where: { [Op.and]: conditions } })) > 0;
   }
 
-  /** A new account without a password, holding `roles`; the caller sends the invitation. */
+  /**
+   * A new account without a password, holding `roles`; the caller checks the plan first (in the same
+   * transaction) and sends the invitation.
+   */
   static invite(fields: { name: string; email: string; department: string | null }, roles: Role[]) {
     return User.withAccountsLock(async () => {
       const user = await User.create({ ...fields, passwordHash: null });
@@ -216,7 +224,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   static withAccountsLock<T>(change: () => Promise<T>): Promise<T> {
     const sequelize = User.sequelize;
     if (!sequelize) throw new Error('User is not initialised (initModels)');
-    return sequelize.transaction(async () => {
+    // Joins the caller's transaction (an invitation checked against the plan is one unit of work).
+    return inTransaction(sequelize, async () => {
       await sequelize.query(
         "SELECT pg_advisory_xact_lock(hashtext('steward:accounts:' || current_schema()))",
       );

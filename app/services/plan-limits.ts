@@ -1,6 +1,5 @@
 import { levelCan } from '../auth/capabilities.ts';
-import { db } from '../db/database.ts';
-import { lockForTransaction } from '../db/locks.ts';
+import { withTransactionLock } from '../db/locks.ts';
 import { PlanLimitReached } from '../errors.ts';
 import { Plan } from '../models/plan.ts';
 import { Project } from '../models/project.ts';
@@ -69,20 +68,21 @@ export async function assertWithinPlan(resource: PlanResource, reader?: User | n
 }
 
 /**
- * Runs `create` in a transaction that first takes the tenant's lock for `resource` and checks the
- * plan, so two requests at the limit cannot both pass the count: the second waits for the first
- * to commit, then counts its row. Throws PlanLimitReached when the plan is full.
+ * Runs `add` (anything that adds one to the count of `resource`: a creation, a reactivation, a task
+ * back from the archive) after taking the tenant's lock for `resource` and checking the plan, so two
+ * requests at the limit cannot both pass the count: the second waits for the first to commit, then
+ * counts its row. All of it is one transaction: the caller's, when it is in one, and `add` joins it
+ * too. Throws PlanLimitReached when the plan is full.
  */
 export function withinPlan<T>(
   resource: PlanResource,
-  create: () => Promise<T>,
+  add: () => Promise<T>,
   reader?: User | null,
 ): Promise<T> {
   const tenant = requireTenant();
-  return db().transaction(async () => {
-    await lockForTransaction(`steward:plan:${resource}:${tenant.schema}`);
+  return withTransactionLock(`steward:plan:${resource}:${tenant.schema}`, async () => {
     await assertWithinPlan(resource, reader);
-    return create();
+    return add();
   });
 }
 

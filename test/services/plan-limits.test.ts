@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { currentTransaction } from '../../app/db/transaction-context.ts';
 import { PlanLimitReached } from '../../app/errors.ts';
 import { Project, Task, type Tenant, User } from '../../app/models/index.ts';
 import { planLimitMessage, withinPlan } from '../../app/services/plan-limits.ts';
@@ -122,5 +123,17 @@ describe('plan limits', function () {
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(rejected.reason).to.be.instanceOf(PlanLimitReached);
     expect(await inTenant(tenant, () => Task.count())).to.equal(10);
+  });
+
+  it('runs the plan check and the account change it guards in one transaction, not one inside another', async () => {
+    const tenant = await createTenant();
+    const [outer, inner] = await inTenant(tenant, () =>
+      withinPlan('users', async () => [
+        currentTransaction(),
+        await User.withAccountsLock(async () => currentTransaction()),
+      ]),
+    );
+    expect(outer).to.not.equal(undefined);
+    expect(inner).to.equal(outer);
   });
 });
