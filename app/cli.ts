@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BaseError } from 'sequelize';
 import { type Booted, boot } from './boot.ts';
 import { migrateAll, type TenantMigrationResult } from './db/migrator.ts';
 import { runSeeders } from './db/seeder.ts';
@@ -321,19 +322,37 @@ export async function runCli(
     io.out(HELP);
     return 0;
   }
-  const session = booted === undefined ? await boot({ poolMax: 8 }) : booted;
+  let session: Pick<Booted, 'shutdown'> | null = booted ?? null;
   try {
+    if (booted === undefined) session = await boot({ poolMax: 8 });
     return await command(args, io);
   } catch (err) {
     if (err instanceof ValidationError) io.err(`error: ${describe(err)}`);
     else if (err instanceof UsageError || err instanceof HttpError) io.err(`error: ${err.message}`);
     else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
       io.err(`error: ${(err as Error).message}`);
+    else if (err instanceof BaseError) io.err(`error: ${describeDatabaseError(err)}`);
     else throw err;
     return err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   } finally {
-    if (booted === undefined) await session?.shutdown();
+    if (booted === undefined) await session?.shutdown().catch(() => {});
   }
+}
+
+/**
+ * A database failure in words: Sequelize puts its own class name where the message was, so the
+ * message, detail, hint and SQLSTATE come from the driver's error it wraps.
+ */
+export function describeDatabaseError(err: BaseError): string {
+  const cause = ((err as { original?: unknown }).original ?? (err as { parent?: unknown }).parent) as
+    | { message?: string; detail?: string; hint?: string; code?: string }
+    | undefined;
+  const message = cause?.message || err.message || err.name;
+  const parts = [message];
+  if (cause?.detail) parts.push(`detail: ${cause.detail}`);
+  if (cause?.hint) parts.push(`hint: ${cause.hint}`);
+  if (cause?.code) parts.push(`code: ${cause.code}`);
+  return parts.join('\n  ');
 }
 
 function terminalIo(): CliIo {
@@ -367,7 +386,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   runCli(process.argv.slice(2), terminalIo()).then(
     (code) => process.exit(code),
     (err) => {
-      process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      const text =
+        err instanceof BaseError
+          ? describeDatabaseError(err)
+          : err instanceof Error
+            ? (err.stack ?? err.message)
+            : String(err);
+      process.stderr.write(`error: ${text}\n`);
       process.exit(1);
     },
   );

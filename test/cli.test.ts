@@ -289,4 +289,19 @@ describe('the command line', () => {
     expect(r.status).to.equal(0);
     expect(r.stdout).to.include('Usage: npm run cli');
   });
+
+  it('prints what the database said when a command fails on it, not the name of the error class', () => {
+    const url = new URL(config.DATABASE_URL ?? '');
+    url.pathname = `/steward_missing_${process.pid}`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'app/cli.ts', 'tenant:list'], {
+      cwd: config.root,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: url.toString(), REDIS_URL: '', LOG_LEVEL: 'silent' },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).to.equal(1);
+    expect(r.stderr).to.include(`error: database "steward_missing_${process.pid}" does not exist`);
+    expect(r.stderr).to.include('code: 3D000');
+    expect(r.stderr, 'no stack trace').not.to.match(/^\s+at /m);
+  });
 });
