@@ -56,11 +56,12 @@ async function answers(port: number): Promise<boolean> {
 /**
  * The package registers an exit hook (async-exit-hook) on SIGINT, SIGTERM, SIGHUP and beforeExit
  * that calls process.exit before the app's own shutdown has drained its requests. It is loaded
- * only when the embedded server is used (it is an optional dependency), and the signal listeners
- * it adds are taken off again: the process that started the server stops it, last, itself.
+ * only when the embedded server is used (it is an optional dependency), and the listeners it adds
+ * are taken off again: the process that started the server stops it, last, itself. A server left
+ * behind by a crash is found by the next start (handleLeftover).
  */
 let loaded: Promise<EmbeddedPostgresClass> | null = null;
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   loaded ??= (async () => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -158,11 +158,22 @@ describe('the embedded PostgreSQL', function () {
     }
   });
 
-  it('adds no signal handler of its own that would end the process before the app has shut down', async () => {
-    const before = process.listeners('SIGTERM').length + process.listeners('SIGINT').length;
-    const server = await startEmbeddedPostgres({ dir, port: PORT, database: 'steward', log: rootLogger });
-    const after = process.listeners('SIGTERM').length + process.listeners('SIGINT').length;
-    await server.stop();
-    expect(after).to.equal(before);
+  it('adds no signal handler of its own that would end the process before the app has shut down', () => {
+    // In a fresh process: the package hooks the signals when it is first loaded.
+    const script = `
+      const { startEmbeddedPostgres } = await import('./app/db/embedded.ts');
+      const { rootLogger } = await import('./app/logger.ts');
+      const server = await startEmbeddedPostgres({ dir: ${JSON.stringify(dir)}, port: ${PORT}, database: 'steward', log: rootLogger });
+      const hooked = ['SIGTERM', 'SIGINT', 'SIGHUP'].map((s) => process.listeners(s).length);
+      await server.stop();
+      process.stdout.write(JSON.stringify(hooked));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: config.root,
+      encoding: 'utf8',
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal([0, 0, 0]);
   });
 });
