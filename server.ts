@@ -9,7 +9,10 @@ import { rootLogger } from './app/logger.ts';
 import { Tenant } from './app/models/index.ts';
 import { attachRealtime } from './app/realtime/socket.ts';
 import { demoAccounts, tenantUrl } from './app/services/demo.ts';
+import { drain, listen } from './app/web-server.ts';
 import { config } from './config/index.ts';
+
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * The web process. On a fresh machine (no DATABASE_URL) it starts the embedded PostgreSQL, migrates,
@@ -33,9 +36,15 @@ async function main(): Promise<void> {
   }
 
   const app = createApp();
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.PORT, config.BIND_HOST, () => resolve(s));
-  });
+  let server: Server;
+  try {
+    server = await listen(app, config.PORT, config.BIND_HOST);
+  } catch (err) {
+    rootLogger.fatal({ port: config.PORT }, (err as Error).message);
+    process.stderr.write(`${(err as Error).message}\n`);
+    await booted.shutdown().catch(() => {});
+    process.exit(1);
+  }
   const realtime = await attachRealtime(server);
   // `npm start` is web and clock in one process; with a clock process, set CLOCK_IN_WEB=false.
   const scheduler = config.CLOCK_IN_WEB ? startScheduler() : null;
@@ -44,15 +53,17 @@ async function main(): Promise<void> {
   process.stdout.write(`\nSteward is running: http://${config.BASE_DOMAIN}:${port}\n`);
   for (const t of tenants) process.stdout.write(`  ${t.name}: ${tenantUrl(t.slug)}\n`);
 
+  // Stop accepting, let requests in flight finish (10 s at most), send sockets to reconnect
+  // elsewhere, stop the scheduler, close the pools, and stop the embedded PostgreSQL last.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     rootLogger.info({ signal }, 'shutting down');
-    await scheduler?.stop();
+    const drained = drain(server, { graceMs: SHUTDOWN_GRACE_MS });
     await realtime.close().catch((err) => rootLogger.error({ err }, 'closing sockets failed'));
-    server.close();
-    server.closeAllConnections();
+    await scheduler?.stop();
+    if (!(await drained)) rootLogger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'requests still open were cut off');
     await booted.shutdown().catch((err) => rootLogger.error({ err }, 'shutdown failed'));
     process.exit(0);
   };

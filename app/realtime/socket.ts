@@ -74,8 +74,12 @@ export async function attachRealtime(server: HttpServer, opts: RealtimeOptions =
     publish,
     async close() {
       if (installed) setPublisher(null);
-      // Closes the sockets and the adapter; the http server is closed by its owner.
-      await io.close();
+      // Every socket ends as a lost transport, not as a server-side disconnect, so browsers
+      // reconnect by themselves (to another instance, or to this one once it is back). io.close()
+      // would also close the HTTP server and wait for its keep-alive connections: that is the
+      // owner's to do, within its grace period.
+      io.engine.close();
+      await Promise.allSettled([io.of('/').adapter.close()]);
       await redis?.close();
     },
   };
