@@ -33,7 +33,8 @@ function alive(pid: number): boolean {
   }
 }
 
-async function leaveOrphan(dir: string, port: number): Promise<number> {
+/** A process that starts the server on `port` and keeps running, as `npm start` would. */
+async function spawnServer(dir: string, port: number): Promise<ChildProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', 'test/fixtures/start-embedded.ts', dir, String(port)],
@@ -48,32 +49,27 @@ async function leaveOrphan(dir: string, port: number): Promise<number> {
     child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
   });
   child.removeAllListeners('exit');
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
+}
+
+/** The server of a run that was killed: still running, with nobody left who owns it. */
+async function leaveOrphan(dir: string, port: number): Promise<number> {
+  await kill(await spawnServer(dir, port));
   return pidOf(dir);
 }
 
-/** A process that started the server on `port` and keeps running, as `npm start` would. */
+/** The server of a running app, and a way to end both. */
 async function startOwned(dir: string, port: number): Promise<{ stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/fixtures/start-embedded.ts', dir, String(port)],
-    {
-      cwd: config.root,
-      env: { ...process.env, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-    child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
-  });
-  child.removeAllListeners('exit');
+  const child = await spawnServer(dir, port);
   return {
     async stop() {
       const pid = pidOf(dir);
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      await kill(child);
       process.kill(pid, 'SIGINT');
       while (alive(pid)) await new Promise((r) => setTimeout(r, 100));
     },

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
-import { TEST_PASSWORD } from '../support/factories.ts';
+import { faultRequests } from './app-client.ts';
 import {
   type AppProcess,
   type OwnPostgres,
@@ -14,30 +14,7 @@ const DATABASE = 'steward_faults';
 /** A request that hangs fails the test here instead of after mocha's timeout. */
 const REQUEST_BOUND_MS = 4000;
 
-function get(agent: supertest.Agent, app: AppProcess, path: string) {
-  return agent.get(path).set('Host', app.host).timeout(REQUEST_BOUND_MS);
-}
-
-async function csrfOf(agent: supertest.Agent, app: AppProcess): Promise<string> {
-  const res = await get(agent, app, '/login').expect(200);
-  return (/name="_csrf" value="([^"]+)"/.exec(res.text) as RegExpExecArray)[1];
-}
-
-function postLogin(agent: supertest.Agent, app: AppProcess, _csrf: string) {
-  return agent
-    .post('/login')
-    .set('Host', app.host)
-    .type('form')
-    .timeout(REQUEST_BOUND_MS)
-    .send({ email: app.email, password: TEST_PASSWORD, _csrf, next: '/' });
-}
-
-async function signedIn(app: AppProcess): Promise<supertest.Agent> {
-  const agent = supertest.agent(app.url);
-  const res = await postLogin(agent, app, await csrfOf(agent, app));
-  expect(res.status, res.text.slice(0, 300)).to.equal(302);
-  return agent;
-}
+const { get, csrfOf, postLogin, signedIn } = faultRequests(REQUEST_BOUND_MS);
 
 function expectRunning(app: AppProcess): void {
   expect(app.exit(), `the app ended:\n${app.output()}`).to.equal(null);

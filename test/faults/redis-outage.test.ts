@@ -5,36 +5,13 @@ import { createRedisClient, type RedisClient } from '../../app/db/redis.ts';
 import { errorHandler } from '../../app/middleware/error-handler.ts';
 import { attemptLimit } from '../../app/middleware/rate-limit.ts';
 import { config } from '../../config/index.ts';
-import { TEST_PASSWORD } from '../support/factories.ts';
+import { faultRequests } from './app-client.ts';
 import { type AppProcess, type OwnRedis, startApp, startOwnRedis } from './servers.ts';
 
 /** A request that hangs fails the test here instead of after mocha's timeout. */
 const REQUEST_BOUND_MS = 2500;
 
-function get(agent: supertest.Agent, app: AppProcess, path: string) {
-  return agent.get(path).set('Host', app.host).timeout(REQUEST_BOUND_MS);
-}
-
-async function csrfOf(agent: supertest.Agent, app: AppProcess): Promise<string> {
-  const res = await get(agent, app, '/login').expect(200);
-  return (/name="_csrf" value="([^"]+)"/.exec(res.text) as RegExpExecArray)[1];
-}
-
-function postLogin(agent: supertest.Agent, app: AppProcess, _csrf: string) {
-  return agent
-    .post('/login')
-    .set('Host', app.host)
-    .type('form')
-    .timeout(REQUEST_BOUND_MS)
-    .send({ email: app.email, password: TEST_PASSWORD, _csrf, next: '/' });
-}
-
-async function signedIn(app: AppProcess): Promise<supertest.Agent> {
-  const agent = supertest.agent(app.url);
-  const res = await postLogin(agent, app, await csrfOf(agent, app));
-  expect(res.status, res.text.slice(0, 300)).to.equal(302);
-  return agent;
-}
+const { get, csrfOf, postLogin, signedIn } = faultRequests(REQUEST_BOUND_MS);
 
 /** Waits (without asserting on time) until the app's readiness check sees Redis again. */
 async function untilReady(app: AppProcess): Promise<void> {
