@@ -181,6 +181,34 @@ async function ensureDatabase(port: number, name: string): Promise<void> {
 }
 
 /**
+ * How many connections other processes hold on the server (this process has closed its own by the
+ * time it stops the server): a server that another Steward process came to use while this one ran
+ * is left running for it, and the next start finds it and uses it.
+ */
+async function othersConnected(port: number): Promise<number> {
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: USER,
+    password: PASSWORD,
+    database: 'postgres',
+    connectionTimeoutMillis: 2000,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+    );
+    return rows[0]?.n ?? 0;
+  } catch {
+    return 0;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
  * Starts the PostgreSQL server shipped as an npm package, with its data in `dir`, listening on
  * 127.0.0.1 only. Runs initdb only when there is no cluster yet; works as root.
  */
@@ -234,7 +262,24 @@ export async function startEmbeddedPostgres(opts: {
   log.info({ port, dir }, 'local PostgreSQL ready');
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
-    // A reused server belongs to the process that started it.
-    stop: () => (reused ? Promise.resolve() : server.stop()),
+    // A reused server belongs to the process that started it; one that another process uses now
+    // is left to it.
+    async stop() {
+      if (reused) return;
+      // Backends of connections this process has just closed may take a moment to go.
+      let others = await othersConnected(port);
+      for (let i = 0; others > 0 && i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        others = await othersConnected(port);
+      }
+      if (others > 0) {
+        log.info(
+          { port, connections: others },
+          'leaving the local PostgreSQL running: another process uses it',
+        );
+        return;
+      }
+      await server.stop();
+    },
   };
 }

@@ -154,6 +154,27 @@ describe('the embedded PostgreSQL', function () {
     }
   });
 
+  it('leaves the server running when another process came to use it (npm start beside the CLI that started it)', async () => {
+    const first = await startEmbeddedPostgres({ dir, port: PORT, database: 'steward', log: rootLogger });
+    const user = new pg.Client({ connectionString: first.url });
+    await user.connect();
+    try {
+      await first.stop();
+      expect((await user.query('SELECT v FROM kept')).rows[0].v, 'the other process still works').to.equal(
+        'still here',
+      );
+    } finally {
+      await user.end();
+    }
+    // The next start finds it answering and uses it as it is.
+    const again = await startEmbeddedPostgres({ dir, port: PORT, database: 'steward', log: rootLogger });
+    const pid = pidOf(dir);
+    await again.stop();
+    expect(alive(pid)).to.equal(true);
+    process.kill(pid, 'SIGINT');
+    while (alive(pid)) await new Promise((r) => setTimeout(r, 100));
+  });
+
   it('adds no signal handler of its own that would end the process before the app has shut down', () => {
     // In a fresh process: the package hooks the signals when it is first loaded.
     const script = `
