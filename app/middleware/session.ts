@@ -133,6 +133,7 @@ export async function closeSessionStore(): Promise<void> {
  */
 export function sessionMiddleware(): RequestHandler {
   const redis = redisClient();
+  const publicHttps = config.PUBLIC_SCHEME === 'https';
   const handler = session({
     name: 'steward.sid',
     secret: sessionSecret(),
@@ -142,17 +143,26 @@ export function sessionMiddleware(): RequestHandler {
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
-      secure: 'auto',
+      secure: publicHttps ? true : 'auto',
       maxAge: config.SESSION_MAX_AGE_HOURS * 3_600_000,
     },
   });
-  if (!redis) return handler;
+  const withSession: RequestHandler = publicHttps
+    ? (req, res, next) => {
+        // People reach Steward over https (PUBLIC_SCHEME), whatever the last hop from a TLS-ending
+        // proxy is: the cookie is always Secure, and express-session only sends a Secure cookie on
+        // a request it sees as secure. TRUST_PROXY is then needed for the client address only.
+        Object.defineProperty(req, 'secure', { value: true, configurable: true });
+        handler(req, res, next);
+      }
+    : handler;
+  if (!redis) return withSession;
   return (req, res, next) => {
     if (!redis.isReady) {
       next(new ServiceUnavailable(new Error('Redis is not connected')));
       return;
     }
-    handler(req, res, next);
+    withSession(req, res, next);
   };
 }
 
