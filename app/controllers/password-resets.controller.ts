@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { finished } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { log } from '../logger.ts';
+import { attemptCounter, clientKey, whenLifted } from '../middleware/rate-limit.ts';
 import { User } from '../models/user.ts';
 import * as audit from '../services/audit.ts';
 import { sendMail } from '../services/mailer.ts';
@@ -36,7 +38,14 @@ export function newReset(_req: Request, res: Response): void {
   res.render('passwords/forgot', { values: {}, errors: {} });
 }
 
-// POST /password/forgot: the same answer whether or not the e-mail exists.
+// Every request counts, whether or not the address has an account, so a limited answer says nothing
+// about who has one.
+const RESETS_PER_ADDRESS = 5;
+const RESETS_PER_CLIENT = 20;
+const perAddress = attemptCounter('reset-address', RESETS_PER_ADDRESS);
+const perClient = attemptCounter('reset-client', RESETS_PER_CLIENT);
+
+// POST /password/forgot: the same answer, in the same time, whether or not the e-mail exists.
 export async function create(req: Request, res: Response): Promise<void> {
   const parsed = forgotPasswordSchema.safeParse(req.body ?? {});
   if (!parsed.success) {
@@ -46,19 +55,42 @@ export async function create(req: Request, res: Response): Promise<void> {
     });
     return;
   }
-  const user = await User.findOne({ where: { email: parsed.data.email, active: true } });
-  if (user) {
-    const token = await issueToken(user.id, 'reset');
-    const url = tenantUrlFor(req, `/password/reset/${token}`);
-    await sendMail({
-      to: user.email,
-      subject: 'Choose a new password',
-      template: 'reset',
-      locals: { name: user.name, url },
-    }).catch((err) => log().error({ err }, 'password reset e-mail failed'));
+  const { email } = parsed.data;
+  const [byAddress, byClient] = await Promise.all([
+    perAddress.hit(req, email.toLowerCase()),
+    perClient.hit(req, clientKey(req)),
+  ]);
+  if (byAddress.limited || byClient.limited) {
+    const resetTime = new Date(Math.max(byAddress.resetTime.getTime(), byClient.resetTime.getTime()));
+    const { minutes, at } = whenLifted(resetTime);
+    res.set('Retry-After', String(minutes * 60));
+    res.status(429).render('passwords/forgot', {
+      values: { email },
+      errors: {
+        _: `Too many requests for this address. No e-mail was sent. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, at ${at}.`,
+      },
+    });
+    return;
   }
   req.flash('info', SENT);
   res.redirect('/login');
+  // The lookup and the e-mail happen after the answer has gone, so its timing says nothing about
+  // whether the address has an account. The tenant context carries over the await.
+  await finished(res).catch(() => {});
+  await sendResetLink(req, email).catch((err) => log().error({ err }, 'password reset e-mail failed'));
+}
+
+async function sendResetLink(req: Request, email: string): Promise<void> {
+  const user = await User.findOne({ where: { email, active: true } });
+  if (!user) return;
+  const token = await issueToken(user.id, 'reset');
+  const url = tenantUrlFor(req, `/password/reset/${token}`);
+  await sendMail({
+    to: user.email,
+    subject: 'Choose a new password',
+    template: 'reset',
+    locals: { name: user.name, url },
+  });
 }
 
 // GET /password/reset/:token

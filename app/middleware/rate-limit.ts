@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, MemoryStore, type Options, rateLimit, type Store } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
 import { config } from '../../config/index.ts';
 import { type RedisClient, redisClient, unlessRedisIsAway } from '../db/redis.ts';
@@ -30,6 +30,33 @@ class RecoveringRedisStore extends RedisStore {
   }
 }
 
+function storeFor(name: string, redis: RedisClient | null): Store | undefined {
+  // Redis away: the count cannot be kept, and the request gets a 503 rather than a 500 or a wait.
+  return redis
+    ? new RecoveringRedisStore({
+        prefix: `${config.REDIS_PREFIX}rl:${name}:`,
+        sendCommand: (...args: string[]) => unlessRedisIsAway(redis.sendCommand(args)),
+      })
+    : undefined;
+}
+
+function tenantKey(req: Request): string {
+  return req.tenant ? req.tenant.schema : 'platform';
+}
+
+/** The client's address as a limit key (IPv6 addresses by their /56 network). */
+export function clientKey(req: Request): string {
+  return ipKeyGenerator(req.ip ?? '');
+}
+
+/** What a route does instead of its action once the limit is reached; `resetTime` is when it lifts. */
+export type LimitReached = (req: Request, res: Response, next: NextFunction, resetTime: Date) => void;
+
+export interface AttemptLimitOptions {
+  windowMs?: number;
+  onLimit?: LimitReached;
+}
+
 /**
  * A limit on attempts per client address and host (so one tenant's traffic never spends another's
  * allowance). Counts are shared through Redis when it is configured (connect it before building routes).
@@ -37,26 +64,66 @@ class RecoveringRedisStore extends RedisStore {
 export function attemptLimit(
   name: string,
   limit: number,
-  windowMs = config.RATE_LIMIT_WINDOW_MS,
+  options: number | AttemptLimitOptions = {},
   redis: RedisClient | null = redisClient(),
 ): RequestHandler {
+  const { windowMs = config.RATE_LIMIT_WINDOW_MS, onLimit } =
+    typeof options === 'number' ? { windowMs: options } : options;
   return rateLimit({
     windowMs,
     limit,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    keyGenerator: (req) => `${req.tenant ? req.tenant.schema : 'platform'}:${ipKeyGenerator(req.ip ?? '')}`,
+    keyGenerator: (req) => `${tenantKey(req)}:${clientKey(req)}`,
     // Only failures count: a successful attempt redirects.
     skipSuccessfulRequests: true,
-    // Redis away: the count cannot be kept, and the request gets a 503 rather than a 500 or a wait.
-    store: redis
-      ? new RecoveringRedisStore({
-          prefix: `${config.REDIS_PREFIX}rl:${name}:`,
-          sendCommand: (...args: string[]) => unlessRedisIsAway(redis.sendCommand(args)),
-        })
-      : undefined,
-    handler: (_req: Request, _res: Response, next: NextFunction) => next(new TooManyRequests()),
+    store: storeFor(name, redis),
+    handler: (req: Request, res: Response, next: NextFunction) => {
+      // express-rate-limit sets req.rateLimit but does not declare it on Express's Request.
+      const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
+      const resetTime = info?.resetTime ?? new Date(Date.now() + windowMs);
+      if (onLimit) return onLimit(req, res, next, resetTime);
+      next(new TooManyRequests());
+    },
     // Its own complaints (a store that could not load its scripts, a failed decrement) go to the app's log.
     logger: { error: logToApp, warn: logToApp },
   });
+}
+
+export interface Hit {
+  /** Hits in the current window, this one included. */
+  count: number;
+  limited: boolean;
+  resetTime: Date;
+}
+
+/**
+ * A counter of every request for a key of the caller's choosing (an e-mail address, a client
+ * address), per tenant, kept in the same store as the attempt limits.
+ */
+export function attemptCounter(name: string, limit: number, windowMs = config.RATE_LIMIT_WINDOW_MS) {
+  let store: Store | null = null;
+  // Built on first use: Redis is connected after the modules that declare counters are loaded.
+  const ready = (): Store => {
+    if (store) return store;
+    store = storeFor(name, redisClient()) ?? new MemoryStore();
+    store.init?.({ windowMs } as Options);
+    return store;
+  };
+  return {
+    async hit(req: Request, key: string): Promise<Hit> {
+      const { totalHits, resetTime } = await ready().increment(`${tenantKey(req)}:${key}`);
+      return {
+        count: totalHits,
+        limited: totalHits > limit,
+        resetTime: resetTime ?? new Date(Date.now() + windowMs),
+      };
+    },
+  };
+}
+
+/** "in 12 minutes, at 14:05 UTC": when a limit lifts, for a page or an e-mail. */
+export function whenLifted(resetTime: Date): { minutes: number; at: string } {
+  const minutes = Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 60_000));
+  return { minutes, at: `${resetTime.toISOString().slice(11, 16)} UTC` };
 }

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import supertest from 'supertest';
+import { createApp } from '../../app/app.ts';
 import { AuditLog, type Tenant, User } from '../../app/models/index.ts';
 import { issueToken } from '../../app/services/tokens.ts';
 import { withTenant } from '../../app/tenancy/context.ts';
@@ -16,6 +18,11 @@ async function askForReset(tenant: Tenant, email: string) {
   const page = await agent.get('/login').set('Host', host);
   return { res, page };
 }
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
+};
 
 async function choosePassword(tenant: Tenant, path: string, password: string, confirm = password) {
   const agent = http();
@@ -79,6 +86,84 @@ describe('password reset and invitations', () => {
     }
     await new Promise((r) => setTimeout(r, 200));
     expect(mailbox.messages).to.have.length(0);
+  });
+
+  it('limits the sixth request for an address inside the window, known or not, and sends no sixth e-mail', async () => {
+    await createUser(tenant, { email: 'lim@example.test' });
+    const pages: string[] = [];
+    for (const email of ['lim@example.test', 'ghost@example.test']) {
+      for (let i = 1; i <= 5; i++) {
+        const { res, page } = await askForReset(tenant, email);
+        expect(res.status, `${email} #${i}`).to.equal(302);
+        expect(page.text).to.include(GENERIC);
+      }
+      const { res } = await askForReset(tenant, email);
+      expect(res.status, `${email} #6`).to.equal(429);
+      expect(res.text).to.match(
+        /Too many requests for this address\. No e-mail was sent\. Try again in \d+ minutes?, at \d\d:\d\d UTC\./,
+      );
+      pages.push(res.text.replaceAll(email, 'ADDRESS').replace(/name="_csrf" value="[^"]+"/, ''));
+    }
+    // A known and an unknown address get the same limited page.
+    expect(pages[0]).to.equal(pages[1]);
+    const until = Date.now() + 3000;
+    while (mailbox.to('lim@example.test').length < 5 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(mailbox.to('lim@example.test')).to.have.length(5);
+    expect(mailbox.to('ghost@example.test')).to.have.length(0);
+  });
+
+  it('answers a known and an unknown address in the same time, within noise', async function () {
+    this.timeout(20_000);
+    const host = hostOf(other);
+    const known = Array.from({ length: 30 }, (_, i) => `known${i}@example.test`);
+    const unknown = Array.from({ length: 30 }, (_, i) => `unknown${i}@example.test`);
+    await withTenant(other.toRef(), () =>
+      User.bulkCreate(
+        known.map((email, i) => ({ email, name: `Known ${i}`, passwordHash: null, department: null })),
+      ),
+    );
+    // Each sample from its own client address, so the per-client limit stays out of the way.
+    const app = createApp();
+    app.set('trust proxy', 'loopback');
+    const samples = { known: [] as number[], unknown: [] as number[] };
+    const sample = async (kind: 'known' | 'unknown', i: number) => {
+      const email = kind === 'known' ? known[i] : unknown[i];
+      const ip = `10.0.${kind === 'known' ? 1 : 2}.${i + 1}`;
+      const agent = supertest.agent(app);
+      const form = await agent.get('/password/forgot').set('Host', host).set('X-Forwarded-For', ip);
+      const _csrf = form.text.match(/name="_csrf" value="([^"]+)"/)?.[1];
+      const started = process.hrtime.bigint();
+      const res = await agent
+        .post('/password/forgot')
+        .set('Host', host)
+        .set('X-Forwarded-For', ip)
+        .type('form')
+        .send({ email, _csrf });
+      samples[kind].push(Number(process.hrtime.bigint() - started) / 1e6);
+      expect(res.status).to.equal(302);
+      // Work left after the answer finishes before the next sample starts.
+      if (kind === 'known') await mailbox.waitFor(email);
+      await new Promise((r) => setTimeout(r, 10));
+    };
+    for (let i = 0; i < 30; i++) {
+      // Alternating which goes first, so neither always follows the other.
+      if (i % 2 === 0) {
+        await sample('known', i);
+        await sample('unknown', i);
+      } else {
+        await sample('unknown', i);
+        await sample('known', i);
+      }
+    }
+    const mk = median(samples.known);
+    const mu = median(samples.unknown);
+    const all = median([...samples.known, ...samples.unknown]);
+    expect(Math.abs(mk - mu), `median known ${mk.toFixed(1)} ms, unknown ${mu.toFixed(1)} ms`).to.be.below(
+      Math.max(3, 0.5 * all),
+    );
+    expect(mailbox.messages).to.have.length(30);
   });
 
   it('refuses an expired link', async () => {
