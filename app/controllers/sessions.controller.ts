@@ -1,9 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
 import { passport } from '../auth/passport.ts';
+import { log } from '../logger.ts';
 import { currentUser } from '../middleware/auth.ts';
+import { attemptCounter, type LimitReached, whenLifted } from '../middleware/rate-limit.ts';
 import { scopeOf } from '../middleware/session.ts';
 import type { PlatformAdmin } from '../models/platform-admin.ts';
-import type { User } from '../models/user.ts';
+import { User } from '../models/user.ts';
+import { sendMail } from '../services/mailer.ts';
 import { signInSchema } from '../validators/session.validator.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
 import { localPath } from './signed-in.ts';
@@ -23,12 +26,16 @@ export function newSession(req: Request, res: Response): void {
  * Signs in with the given strategy: a new session id, bound to this host. A wrong e-mail or
  * password gets one generic message that does not say which was wrong.
  */
+function formValues(req: Request, home: string) {
+  return {
+    email: String(req.body?.email ?? '').slice(0, 254),
+    next: safeNext(req.body?.next, home),
+  };
+}
+
 export function signIn(strategy: 'tenant-local' | 'admin-local', view: string, home: string) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const values = {
-      email: String(req.body?.email ?? '').slice(0, 254),
-      next: safeNext(req.body?.next, home),
-    };
+    const values = formValues(req, home);
     const parsed = signInSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
       res.status(422).render(view, { values, errors: fieldErrors(parsed.error) });
@@ -59,6 +66,46 @@ export function signIn(strategy: 'tenant-local' | 'admin-local', view: string, h
 
 // POST /login
 export const create = signIn('tenant-local', 'sessions/new', '/');
+
+// One warning per account per window, however many attempts follow.
+const warnings = attemptCounter('login-warning', 1);
+
+/**
+ * Once the sign-in limit is reached, every attempt (the right password too) gets this page, which
+ * says when sign-in opens again; the owner of the account being tried hears about it once.
+ */
+export const limited: LimitReached = (req, res, _next, resetTime) => {
+  const { minutes, at } = whenLifted(resetTime);
+  res.set('Retry-After', String(minutes * 60));
+  res.status(429).render('sessions/new', {
+    values: formValues(req, '/'),
+    errors: { _: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, at ${at}.` },
+  });
+  const parsed = signInSchema.shape.email.safeParse(req.body?.email);
+  if (req.tenant && parsed.success) {
+    void warnOwner(req, parsed.data, at).catch((err) =>
+      log().error({ err }, 'sign-in warning e-mail failed'),
+    );
+  }
+};
+
+async function warnOwner(req: Request, email: string, until: string): Promise<void> {
+  const { count } = await warnings.hit(req, email.toLowerCase());
+  if (count !== 1) return;
+  const user = await User.findOne({ where: { email, active: true } });
+  if (!user) return;
+  await sendMail({
+    to: user.email,
+    subject: 'Someone is trying to sign in to your account',
+    template: 'sign-in-limited',
+    locals: {
+      name: user.name,
+      at: new Date().toISOString().replace('T', ' ').slice(0, 16),
+      until,
+      ip: req.ip ?? 'unknown',
+    },
+  });
+}
 
 // POST /logout
 export function destroy(req: Request, res: Response, next: NextFunction): void {

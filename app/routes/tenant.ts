@@ -24,7 +24,11 @@ export function tenantRoutes(): Router {
   r.get('/', home.show);
 
   r.get('/login', sessions.newSession);
-  r.post('/login', attemptLimit('login', config.LOGIN_RATE_LIMIT), sessions.create);
+  r.post(
+    '/login',
+    attemptLimit('login', config.LOGIN_RATE_LIMIT, { onLimit: sessions.limited }),
+    sessions.create,
+  );
   r.post('/logout', sessions.destroy);
   r.get('/session/handoff/:token', handoffs.show);
   r.get('/password/forgot', passwordResets.newReset);

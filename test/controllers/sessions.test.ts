@@ -4,6 +4,7 @@ import { createApp } from '../../app/app.ts';
 import type { Tenant } from '../../app/models/index.ts';
 import { createUser, csrfToken, signedIn } from '../support/auth.ts';
 import { createTenant, hostOf, http, TEST_PASSWORD } from '../support/factories.ts';
+import { mailbox } from '../support/mailbox.ts';
 
 function sessionCookie(res: supertest.Response): string | undefined {
   const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
@@ -192,6 +193,41 @@ describe('signing in and out', () => {
     expect(statuses.slice(0, 10)).to.deep.equal(Array(10).fill(401));
     expect(statuses[10]).to.equal(429);
     await signedIn(tenant, 'ana@example.test');
+  });
+
+  it('after the limit, says plainly when to try again, even to the right password, and warns the owner once', async () => {
+    const limited = await createTenant();
+    await createUser(limited, { email: 'dee@example.test', name: 'Dee' });
+    await createUser(other, { email: 'cy@example.test' });
+    mailbox.clear();
+    const agent = http();
+    const host = hostOf(limited);
+    const _csrf = await csrfToken(agent, host, '/login');
+    const attempt = (email: string, password: string) =>
+      agent.post('/login').set('Host', host).type('form').send({ email, password, _csrf });
+    for (let i = 0; i < 10; i++)
+      expect((await attempt('dee@example.test', `guess number ${i}`)).status).to.equal(401);
+    for (const password of ['guess number 10', TEST_PASSWORD, 'guess number 11']) {
+      const res = await attempt('dee@example.test', password);
+      expect(res.status).to.equal(429);
+      expect(res.headers['retry-after']).to.match(/^\d+$/);
+      expect(res.text).to.match(/Too many attempts\. Try again in \d+ minutes?, at \d\d:\d\d UTC\./);
+      expect(res.text).to.include('name="email"');
+    }
+    // Addresses without an account here (none at all, or one of another tenant) get no e-mail.
+    for (const email of ['nobody@example.test', 'cy@example.test']) {
+      expect((await attempt(email, 'guess')).status).to.equal(429);
+    }
+    const mail = await mailbox.waitFor('dee@example.test');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mailbox.to('dee@example.test')).to.have.length(1);
+    expect(mailbox.messages).to.have.length(1);
+    expect(mail.subject).to.equal('Someone is trying to sign in to your account');
+    expect(mail.headers.get('x-steward-tenant')).to.equal(limited.slug);
+    expect(mail.text).to.match(/Client address: \S*127\.0\.0\.1/);
+    expect(mail.text).to.match(/Time: \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(`${mail.text}${mail.html}`).not.to.match(/guess number|Ana's password/);
+    expect(`${mail.text}${mail.html}`).not.to.include(TEST_PASSWORD);
   });
 
   it('sends anonymous visitors of a protected page to sign in, and back afterwards', async () => {
