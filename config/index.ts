@@ -46,6 +46,14 @@ const schema = z.object({
     )
     .default('localhost'),
   PUBLIC_SCHEME: z.enum(['http', 'https']).default('http'),
+  /**
+   * The port in the URLs people are given (e-mails, printed pages), never the request's. Unset: the
+   * listening PORT outside production over http, else none (the scheme's own port, behind a proxy).
+   */
+  PUBLIC_PORT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(1).max(65535).optional(),
+  ),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   /** Prefix of every Redis key (sessions, rate limits, caches), so several apps can share a server. */
@@ -121,8 +129,8 @@ export type Config = Omit<z.infer<typeof schema>, 'CLOCK_IN_WEB'> & {
   root: string;
   dataDir: string;
   storageDir: string;
-  /** Port shown in URLs printed for people (the listening port). */
-  publicPort: number;
+  /** Port in the URLs printed for people; null for the scheme's own port (see PUBLIC_PORT). */
+  publicPort: number | null;
 };
 
 export class ConfigError extends Error {}
@@ -146,6 +154,11 @@ export function readEnvFile(file: string): EnvFileRead {
     throw new ConfigError(`Could not read ${file}: ${(err as Error).message}`);
   }
   return { file, names: Object.keys(process.env).filter((k) => !before.has(k)) };
+}
+
+/** Without PUBLIC_PORT: people reach a development or test server on its own port over http. */
+function defaultPublicPort(c: z.infer<typeof schema>): number | null {
+  return c.NODE_ENV !== 'production' && c.PUBLIC_SCHEME === 'http' && c.PORT !== 0 ? c.PORT : null;
 }
 
 /**
@@ -176,7 +189,7 @@ export function loadConfig(
     root: ROOT,
     dataDir: path.resolve(ROOT, c.DATA_DIR),
     storageDir: path.resolve(ROOT, c.STORAGE_DIR ?? path.join(c.DATA_DIR, 'storage')),
-    publicPort: c.PORT,
+    publicPort: c.PUBLIC_PORT ?? defaultPublicPort(c),
     CLOCK_IN_WEB: c.CLOCK_IN_WEB ?? c.NODE_ENV !== 'production',
   };
 }
