@@ -1,12 +1,19 @@
+import type { Request } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
+import { log } from '../logger.ts';
 import { PlatformAdmin } from '../models/platform-admin.ts';
 import { User } from '../models/user.ts';
+import { LAST_SEEN_EVERY_MS, UserSession } from '../models/user-session.ts';
 import { verifyPassword } from '../services/passwords.ts';
 import { currentTenant } from '../tenancy/context.ts';
 import { ID_RE } from '../validators/user.validator.ts';
 
-type SessionUser = { kind: 'user' | 'admin'; id: string };
+/**
+ * What a session stores of its user. For a tenant user also `v`, the credentials version it was
+ * signed in under, and `s`, its user_sessions row (sessions from before these have neither).
+ */
+type SessionUser = { kind: 'user' | 'admin'; id: string; v?: number; s?: string };
 
 // A hash to verify against when the e-mail is unknown, so both cases take the same time.
 const DUMMY_HASH =
@@ -44,29 +51,85 @@ passport.use(
   }),
 );
 
-passport.serializeUser((user, done) => {
-  const kind = user instanceof PlatformAdmin ? 'admin' : 'user';
-  done(null, { kind, id: String((user as User | PlatformAdmin).id) } satisfies SessionUser);
-});
+// A tenant user's sign-in is recorded here, after passport has given the session its new id.
+passport.serializeUser(
+  async (req: Request, user: Express.User, done: (err: unknown, s?: SessionUser) => void) => {
+    try {
+      if (user instanceof PlatformAdmin) return done(null, { kind: 'admin', id: String(user.id) });
+      const u = user as User;
+      const row = await UserSession.start(String(u.id), req.sessionID, req.get('user-agent'));
+      done(null, { kind: 'user', id: String(u.id), v: u.credentialsVersion ?? 1, s: row });
+    } catch (err) {
+      done(err);
+    }
+  },
+);
 
-/** A tenant user is looked up in the current tenant only, a platform admin on the root domain only. */
-passport.deserializeUser(async (stored: SessionUser, done) => {
-  try {
-    const tenant = currentTenant();
-    // A session carries an id this app wrote, but a malformed one must end the session, not fail the page.
-    if (!ID_RE.test(String(stored?.id ?? ''))) return done(null, false);
-    if (stored.kind === 'user' && tenant) {
-      const user = await User.findActiveForSession(stored.id);
-      return done(null, user ?? false);
+/**
+ * A tenant user is looked up in the current tenant only, a platform admin on the root domain only.
+ * A tenant session signed in under older credentials, or whose row was ended, finds nobody.
+ */
+// `req` is absent when deserializeUser is called directly (tests call it with the stored value only).
+passport.deserializeUser(
+  async (req: Request, stored: SessionUser, done: (err: unknown, u?: Express.User | false) => void) => {
+    try {
+      const tenant = currentTenant();
+      // A session carries an id this app wrote, but a malformed one must end the session, not fail the page.
+      if (!ID_RE.test(String(stored?.id ?? ''))) return done(null, false);
+      if (stored.kind === 'user' && tenant) {
+        const version = Number.isInteger(stored.v) ? Number(stored.v) : 1;
+        const rowId = stored.s !== undefined && ID_RE.test(String(stored.s)) ? String(stored.s) : null;
+        if (stored.s !== undefined && !rowId) return done(null, false);
+        const found = await User.findActiveForSession(stored.id, { version, rowId });
+        if (!found) return done(null, false);
+        if (
+          rowId &&
+          req &&
+          (!found.lastSeenAt || Date.now() - found.lastSeenAt.getTime() > LAST_SEEN_EVERY_MS)
+        )
+          void UserSession.seen(rowId).catch((err) => log().warn({ err }, 'session last-seen not recorded'));
+        return done(null, found.user);
+      }
+      if (stored.kind === 'admin' && !tenant) {
+        const admin = await PlatformAdmin.findOne({ where: { id: stored.id, active: true } });
+        return done(null, admin ?? false);
+      }
+      return done(null, false);
+    } catch (err) {
+      return done(err);
     }
-    if (stored.kind === 'admin' && !tenant) {
-      const admin = await PlatformAdmin.findOne({ where: { id: stored.id, active: true } });
-      return done(null, admin ?? false);
-    }
-    return done(null, false);
-  } catch (err) {
-    return done(err);
-  }
-});
+  },
+);
+
+/** The user_sessions row of this request's session, if it has one. */
+export function currentSessionRow(req: Request): string | undefined {
+  const stored = (req.session as { passport?: { user?: SessionUser } } | undefined)?.passport?.user;
+  return stored?.kind === 'user' ? stored.s : undefined;
+}
+
+/** Marks this request's session row ended (a sign-out); the caller destroys the session itself. */
+export async function endThisSession(req: Request): Promise<void> {
+  const row = currentSessionRow(req);
+  if (row && currentTenant()) await UserSession.end(row);
+}
+
+/**
+ * Ends every session of `user` but this request's: after a password change or reset, and for
+ * "sign out everywhere else". Other sessions carry the old credentials version, so they find
+ * nobody on their next request in either store (their store entry stays, signed out, until it
+ * expires: the store is keyed by the raw session id, which is never kept). When this request is
+ * signed in as `user`, it stays signed in with a new session id.
+ */
+export async function endOtherSessions(req: Request, user: User): Promise<void> {
+  const signedInHere = req.user instanceof User && String(req.user.id) === String(user.id);
+  await user.newCredentialsVersion();
+  await UserSession.endAllOf(String(user.id));
+  // API tokens, once they exist, are revoked here too: this is the one place credentials end.
+  if (!signedInHere) return;
+  await new Promise<void>((resolve, reject) =>
+    req.login(user, { session: true, keepSessionInfo: true }, (err) => (err ? reject(err) : resolve())),
+  );
+  await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+}
 
 export { passport };

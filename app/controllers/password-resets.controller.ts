@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type { Request, Response } from 'express';
+import { endOtherSessions } from '../auth/passport.ts';
 import { log } from '../logger.ts';
 import { attemptCounter, clientKey, whenLifted } from '../middleware/rate-limit.ts';
 import { User } from '../models/user.ts';
@@ -126,6 +127,7 @@ export function setPasswordWithToken(purpose: 'reset' | 'invite') {
     if (!user?.active && usedHere(req)) return res.redirect('/login');
     if (!user?.active) return res.status(410).render('passwords/expired', { purpose });
     await user.update({ passwordHash });
+    await endOtherSessions(req, user);
     await audit.record({
       action: purpose === 'reset' ? 'password.reset' : 'invitation.accepted',
       recordType: 'user',

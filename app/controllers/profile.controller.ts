@@ -1,7 +1,10 @@
 import type { Request, Response } from 'express';
 import { UniqueConstraintError } from 'sequelize';
+import { currentSessionRow } from '../auth/passport.ts';
 import { User } from '../models/user.ts';
+import { describeDevice, UserSession } from '../models/user-session.ts';
 import * as audit from '../services/audit.ts';
+import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
 import { profileSchema } from '../validators/profile.validator.ts';
 import { fieldErrors } from '../validators/tenant.validator.ts';
 import { signedInUser } from './signed-in.ts';
@@ -10,9 +13,9 @@ const EMAIL_TAKEN = 'is already used by another account here';
 
 /** The signed-in person (requireAuth on the route line has made sure there is one). */
 // GET /profile: shows and edits the signed-in person's name and e-mail.
-export function show(req: Request, res: Response): void {
+export async function show(req: Request, res: Response): Promise<void> {
   const user = signedInUser(req);
-  render(res, 200, user, { name: user.name, email: user.email }, {});
+  await render(req, res, 200, user, { name: user.name, email: user.email }, {});
 }
 
 // POST /profile
@@ -22,10 +25,10 @@ export async function update(req: Request, res: Response): Promise<void> {
   const parsed = profileSchema.safeParse(req.body ?? {});
   const errors = parsed.success ? {} : fieldErrors(parsed.error);
   if (parsed.success && (await User.emailTaken(parsed.data.email, user.id))) errors.email = EMAIL_TAKEN;
-  if (!parsed.success || Object.keys(errors).length) return render(res, 422, user, values, errors);
+  if (!parsed.success || Object.keys(errors).length) return render(req, res, 422, user, values, errors);
   const before = user.snapshot();
   const saved = await user.update(parsed.data).then(() => true, unlessDuplicate);
-  if (!saved) return render(res, 422, user, values, { email: EMAIL_TAKEN });
+  if (!saved) return render(req, res, 422, user, values, { email: EMAIL_TAKEN });
   const after = user.snapshot();
   if (Object.keys(audit.diff(before, after)).length)
     await audit.record({
@@ -40,14 +43,25 @@ export async function update(req: Request, res: Response): Promise<void> {
   res.redirect('/profile');
 }
 
-function render(
+async function render(
+  req: Request,
   res: Response,
   status: number,
   user: User,
   values: Record<string, string>,
   errors: Record<string, string>,
-): void {
-  res.status(status).render('profile/show', { title: 'Your profile', user, values, errors });
+): Promise<void> {
+  // Only the signed-in person's own sessions are listed.
+  const [sessions, timeZone] = await Promise.all([
+    UserSession.activeOf(String(user.id), currentSessionRow(req)),
+    tenantTimeZone(),
+  ]);
+  const devices = sessions.map((s) => ({
+    device: describeDevice(s.userAgent),
+    lastSeen: formatDateTime(s.lastSeenAt, timeZone),
+    current: s.current,
+  }));
+  res.status(status).render('profile/show', { title: 'Your profile', user, values, errors, devices });
 }
 
 function text(v: unknown): string {

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { passport } from '../auth/passport.ts';
+import { endThisSession, passport } from '../auth/passport.ts';
 import { log } from '../logger.ts';
 import { currentUser } from '../middleware/auth.ts';
 import { attemptCounter, type LimitReached, whenLifted } from '../middleware/rate-limit.ts';
@@ -109,12 +109,16 @@ async function warnOwner(req: Request, email: string, until: string): Promise<vo
 
 // POST /logout
 export function destroy(req: Request, res: Response, next: NextFunction): void {
-  req.logout((err) => {
-    if (err) return next(err);
-    req.session.destroy((destroyErr) => {
-      if (destroyErr) return next(destroyErr);
-      res.clearCookie('steward.sid');
-      res.redirect(req.tenant ? '/login' : '/admin/login');
-    });
-  });
+  endThisSession(req).then(
+    () =>
+      req.logout((err) => {
+        if (err) return next(err);
+        req.session.destroy((destroyErr) => {
+          if (destroyErr) return next(destroyErr);
+          res.clearCookie('steward.sid');
+          res.redirect(req.tenant ? '/login' : '/admin/login');
+        });
+      }),
+    next,
+  );
 }

@@ -45,6 +45,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare active: CreationOptional<boolean>;
   declare department: string | null;
   declare lastLoginAt: CreationOptional<Date | null>;
+  /** Goes up when the password changes or the person signs out everywhere; older sessions end. */
+  declare credentialsVersion: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
   declare roles?: NonAttribute<Role[]>;
@@ -84,6 +86,21 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
 
   async changePassword(plain: string): Promise<void> {
     await User.update({ passwordHash: await hashPassword(plain) }, { where: { id: this.id } });
+  }
+
+  /**
+   * Every session signed in before now stops working on its next request (they carry the older
+   * version); returns the new version, which the caller's own rotated session carries.
+   */
+  async newCredentialsVersion(): Promise<number> {
+    const sequelize = User.sequelize;
+    if (!sequelize) throw new Error('User is not initialised');
+    const [row] = await sequelize.query<{ v: number }>(
+      'UPDATE users SET credentials_version = credentials_version + 1 WHERE id = $1 RETURNING credentials_version AS v',
+      { bind: [this.id], type: QueryTypes.SELECT },
+    );
+    this.setDataValue('credentialsVersion', row.v);
+    return row.v;
   }
 
   /**
@@ -133,24 +150,36 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
    * The active account a session names, with its roles: every signed-in request asks, so it is one
    * hand-written query (roles folded into a JSON array) rather than the generated join.
    */
-  static async findActiveForSession(id: string): Promise<User | null> {
+  static async findActiveForSession(
+    id: string,
+    session: { version: number; rowId: string | null } = { version: 1, rowId: null },
+  ): Promise<{ user: User; lastSeenAt: Date | null } | null> {
     const sequelize = User.sequelize;
     if (!sequelize) throw new Error('User is not initialised');
-    const [row] = await sequelize.query<InferCreationAttributes<User> & { roles: unknown[] }>(
+    // The same query checks the session: signed in under the current credentials version, and its
+    // user_sessions row (when it has one: sessions from before that table have none) not ended.
+    const [row] = await sequelize.query<
+      InferCreationAttributes<User> & { roles: unknown[]; sessionSeenAt: Date | null }
+    >(
       `SELECT u.id::text AS id, u.email, u.name, u.active, u.department,
               u.last_login_at AS "lastLoginAt", u.created_at AS "createdAt", u.updated_at AS "updatedAt",
+              u.credentials_version AS "credentialsVersion", s.last_seen_at AS "sessionSeenAt",
               COALESCE(json_agg(json_build_object(
                 'id', r.id::text, 'name', r.name, 'permissionLevel', r.permission_level,
                 'description', r.description)) FILTER (WHERE r.id IS NOT NULL), '[]') AS roles
          FROM users u
+         LEFT JOIN user_sessions s ON s.id = $3::bigint AND s.user_id = u.id AND s.ended_at IS NULL
          LEFT JOIN user_roles ur ON ur.user_id = u.id
          LEFT JOIN roles r ON r.id = ur.role_id
-        WHERE u.id = $1 AND u.active
-        GROUP BY u.id`,
-      { bind: [id], type: QueryTypes.SELECT },
+        WHERE u.id = $1 AND u.active AND u.credentials_version = $2
+          AND ($3::bigint IS NULL OR s.id IS NOT NULL)
+        GROUP BY u.id, s.id`,
+      { bind: [id, session.version, session.rowId], type: QueryTypes.SELECT },
     );
     if (!row) return null;
-    return User.build(row, { isNewRecord: false, raw: true, include: [{ association: 'roles' }] });
+    const { sessionSeenAt, ...fields } = row;
+    const user = User.build(fields, { isNewRecord: false, raw: true, include: [{ association: 'roles' }] });
+    return { user, lastSeenAt: sessionSeenAt };
   }
 
   static async emailTaken(email: string, exceptId?: string): Promise<boolean> {
@@ -256,6 +285,7 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
         active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
         department: { type: DataTypes.STRING(120), allowNull: true },
         lastLoginAt: { type: DataTypes.DATE, allowNull: true },
+        credentialsVersion: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },

@@ -7,6 +7,7 @@ import * as handoffs from '../controllers/handoffs.controller.ts';
 import * as home from '../controllers/home.controller.ts';
 import * as invitations from '../controllers/invitations.controller.ts';
 import * as passwordResets from '../controllers/password-resets.controller.ts';
+import * as profileSessions from '../controllers/profile/sessions.controller.ts';
 import * as profile from '../controllers/profile.controller.ts';
 import * as roles from '../controllers/roles.controller.ts';
 import * as sessions from '../controllers/sessions.controller.ts';
@@ -57,6 +58,7 @@ export function tenantRoutes(): Router {
 
   r.get('/profile', requireAuth, profile.show);
   r.post('/profile', requireAuth, profile.update);
+  r.post('/profile/sessions/others/delete', requireAuth, profileSessions.destroyOthers);
   r.get('/profile/password', requireAuth, ownPassword.edit);
   r.post('/profile/password', requireAuth, attemptLimit('password-change', 10), ownPassword.update);
 

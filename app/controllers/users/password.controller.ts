@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { endOtherSessions } from '../../auth/passport.ts';
 import * as audit from '../../services/audit.ts';
 import { passwordChangeSchema } from '../../validators/profile.validator.ts';
 import { fieldErrors } from '../../validators/tenant.validator.ts';
@@ -23,6 +24,7 @@ export async function update(req: Request, res: Response): Promise<void> {
       .status(422)
       .render('profile/password/edit', { title: 'Change your password', values: {}, errors });
   await user.changePassword(parsed.data.password);
+  await endOtherSessions(req, user);
   // Only the fact is recorded: no hash, old or new, ever reaches the log.
   await audit.record({
     action: 'password.changed',
