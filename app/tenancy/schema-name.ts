@@ -2,6 +2,7 @@
  * Tenant slugs and schema names. Every schema name that reaches SQL passes `assertSchemaName`
  * and is quoted with `quoteIdent`.
  */
+import { config } from '../../config/index.ts';
 
 const SLUG_RE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const SCHEMA_RE = /^t_[a-z][a-z0-9_]{1,40}$/;
@@ -23,6 +24,7 @@ const RESERVED_SLUGS = new Set([
   'ftp',
   'help',
   'imap',
+  'localhost',
   'information-schema',
   'login',
   'mail',
@@ -136,8 +138,27 @@ export function slugProblem(slug: string): string | null {
   if (!SLUG_RE.test(slug)) {
     return 'may contain only lowercase letters, digits and single hyphens, and must start with a letter';
   }
-  if (RESERVED_SLUGS.has(slug) || slug.startsWith('pg-') || slug.startsWith('pg_')) {
+  if (isReservedLabel(slug) || slug.startsWith('pg-') || slug.startsWith('pg_')) {
     return `"${slug}" is reserved`;
+  }
+  return null;
+}
+
+/** A reserved subdomain, or the base domain's own first label ("steward" of steward.example). */
+function isReservedLabel(label: string): boolean {
+  return RESERVED_SLUGS.has(label) || label === config.BASE_DOMAIN.split('.')[0];
+}
+
+/**
+ * What is wrong with a custom domain that names the platform's own hosts, or null: the base domain
+ * itself, or a reserved label directly under it (admin.<base>, www.<base>).
+ */
+export function reservedDomainProblem(domain: string): string | null {
+  const base = config.BASE_DOMAIN.toLowerCase();
+  if (domain === base) return "is the platform's own address";
+  if (domain.endsWith(`.${base}`)) {
+    const label = domain.slice(0, -base.length - 1);
+    if (!label.includes('.') && isReservedLabel(label)) return `"${domain}" is reserved`;
   }
   return null;
 }

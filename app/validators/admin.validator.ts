@@ -1,16 +1,9 @@
 import { z } from 'zod';
-import { NotFound } from '../errors.ts';
 import { TENANT_KINDS, TENANT_STATUSES, type TenantKind } from '../models/tenant.ts';
+import { lineField } from './common.ts';
 import { emailField, passwordField, type TenantCreateInput } from './tenant.validator.ts';
 
-// A positive integer that fits a BIGINT; anything else in the URL cannot name a record.
-const ID_RE = /^[1-9][0-9]{0,17}$/;
-
-/** A record id from the URL; a malformed one is a 404 like a missing record, never a database error. */
-export function idParam(value: unknown): string {
-  if (typeof value !== 'string' || !ID_RE.test(value)) throw new NotFound();
-  return value;
-}
+export { idParam } from './common.ts';
 
 /**
  * Every field of a submitted form as a string: a missing field is '', a repeated one its first value.
@@ -76,7 +69,7 @@ export function tenantInputFromForm(
 /** A platform admin account (created from the command line). */
 export const platformAdminSchema = z.object({
   email: emailField,
-  name: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters'),
+  name: lineField(120, 1),
   password: passwordField,
 });
 

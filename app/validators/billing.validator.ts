@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCents } from '../services/money.ts';
+import { lineField, textField } from './common.ts';
 
 /** Top-ups and adjustments stop at $1,000,000.00: a bigger figure is a typing slip, not a payment. */
 const MAX_TOP_UP_CENTS = 100_000_000n;
@@ -33,11 +34,7 @@ export const TOP_UP_FORM_FIELDS = ['amount', 'note'] as const;
 /** A platform admin's top-up: a positive amount in dollars and cents, and an optional note. */
 export const topUpSchema = z.object({
   amount: creditAmount(false),
-  note: z
-    .string()
-    .trim()
-    .max(200, 'must be at most 200 characters')
-    .transform((v) => v || null),
+  note: lineField(200).transform((v) => v || null),
 });
 
 export const ADJUSTMENT_FORM_FIELDS = ['adjustAmount', 'adjustNote'] as const;
@@ -45,11 +42,7 @@ export const ADJUSTMENT_FORM_FIELDS = ['adjustAmount', 'adjustNote'] as const;
 /** A correction of the credit: a signed amount that is not zero, and its reason (required). */
 export const adjustmentSchema = z.object({
   adjustAmount: creditAmount(true),
-  adjustNote: z
-    .string()
-    .trim()
-    .min(1, 'say why, for example "refund of the March charges"')
-    .max(200, 'must be at most 200 characters'),
+  adjustNote: lineField(200, 1, 'say why, for example "refund of the March charges"'),
 });
 
 export const PLAN_FIELD = ['plan'] as const;
@@ -62,7 +55,7 @@ export const planChoiceSchema = z.object({
 export const PLAN_REQUEST_FIELDS = ['plan', 'message'] as const;
 
 export const planRequestSchema = planChoiceSchema.extend({
-  message: z.string().trim().max(1000, 'must be at most 1,000 characters'),
+  message: textField(1000),
 });
 
 /** The ledger page in the query string; a bad value shows the first page. */

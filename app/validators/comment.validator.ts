@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { textField } from './user.validator.ts';
+import { textField } from './common.ts';
 
 export const COMMENT_MAX = 5000;
 

@@ -1,6 +1,7 @@
 import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { domainProblem } from '../models/domain.ts';
+import { reservedDomainProblem } from '../tenancy/schema-name.ts';
 
 /** A host name as typed: trimmed, lowercased, without a final dot, international names in ASCII form. */
 function normalise(input: string): string {
@@ -16,7 +17,7 @@ export const domainSchema = z.object({
     .max(253, 'is too long')
     .transform(normalise)
     .superRefine((v, ctx) => {
-      const problem = v === '' ? 'is required' : domainProblem(v);
+      const problem = v === '' ? 'is required' : (domainProblem(v) ?? reservedDomainProblem(v));
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { ID_RE, lineField } from './common.ts';
 import { idListField, timeField } from './group.validator.ts';
-import { blankIfMissing, ID_RE, lineField } from './user.validator.ts';
+import { blankIfMissing } from './user.validator.ts';
 
 export const EVENT_KINDS = ['service', 'group_meeting'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { CONTRIBUTION_METHODS } from '../models/contribution.ts';
 import { parseCents } from '../services/money.ts';
-import { ID_RE, lineField } from './user.validator.ts';
+import { ID_RE, lineField } from './common.ts';
 
-export { idParam } from './user.validator.ts';
+export { idParam } from './common.ts';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // "1,234.56": commas between groups of three digits separate thousands; "1,5" stays a decimal comma.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { blankIfMissing, ID_RE, idList, lineField, textField } from './user.validator.ts';
+import { ID_RE, isCleanText, lineField, textField } from './common.ts';
+import { blankIfMissing, idList } from './user.validator.ts';
 
 export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
@@ -44,14 +45,11 @@ export function groupFormValues(body: unknown): Record<string, string> {
   };
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 const searchText = z
   .string()
   .trim()
   .max(100)
-  .refine((v) => !CONTROL.test(v))
+  .refine((v) => isCleanText(v))
   .catch('');
 
 /** The group list's query string; nonsense falls back to the default. */

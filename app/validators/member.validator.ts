@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MEMBER_STATUSES } from '../models/member.ts';
+import { ID_RE, lineField, textField } from './common.ts';
 import { emailField } from './tenant.validator.ts';
-import { ID_RE, lineField, textField } from './user.validator.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 

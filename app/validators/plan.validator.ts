@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lineField } from './common.ts';
 
 // Whole units (at most 7 digits, so cents fit an INTEGER column) and at most two decimals.
 const PRICE_RE = /^(\d{1,7})(?:\.(\d{1,2}))?$/;
@@ -34,7 +35,7 @@ const limit = z.string().transform((v, ctx) => {
 export const PLAN_FORM_FIELDS = ['name', 'price', 'maxProjects', 'maxTasks', 'maxMembers'] as const;
 
 export const planUpdateSchema = z.object({
-  name: z.string().trim().min(1, 'is required').max(60, 'must be at most 60 characters'),
+  name: lineField(60, 1),
   price,
   maxProjects: limit,
   maxTasks: limit,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { PROJECT_STATUSES, type ProjectStatus } from '../models/project.ts';
 import { PROJECT_ROLES, type ProjectRole } from '../models/project-member.ts';
-import { blankIfMissing, ID_RE, lineField, textField } from './user.validator.ts';
+import { ID_RE, lineField, textField } from './common.ts';
+import { blankIfMissing } from './user.validator.ts';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lineField } from './user.validator.ts';
+import { lineField } from './common.ts';
 
 export const roleSchema = z.object({
   name: lineField(60, 1),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lineField, textField } from './user.validator.ts';
+import { lineField, textField } from './common.ts';
 
 /** The time zones this runtime knows, for the tenant's dates and times (e.g. "Africa/Nairobi"). */
 export const TIME_ZONE_NAMES: readonly string[] = [

@@ -1,21 +1,13 @@
 import { z } from 'zod';
 import { TENANT_KINDS } from '../models/tenant.ts';
 import { slugProblem } from '../tenancy/schema-name.ts';
+import { lineField } from './common.ts';
 import { emailField, passwordField } from './tenant.validator.ts';
 
 /** A form value as a string: a missing field or a repeated one (an array) reads as empty. */
 function formText<S extends z.ZodType>(schema: S) {
   return z.preprocess((v) => (typeof v === 'string' ? v : ''), schema);
 }
-
-// PostgreSQL refuses NUL in text, and names go into e-mail subjects: one line of printable text.
-const singleLine = (min: number, minMessage: string, max: number) =>
-  z
-    .string()
-    .trim()
-    .min(min, minMessage)
-    .max(max, `must be at most ${max} characters`)
-    .regex(/^[^\p{Cc}]*$/u, 'may not contain control characters');
 
 export const slugField = z
   .string()
@@ -29,10 +21,10 @@ export const slugField = z
 /** The self-service sign-up form; `planCodes` are the plans offered on it. */
 export function signupSchema(planCodes: readonly string[]) {
   return z.object({
-    name: formText(singleLine(2, 'must be at least 2 characters', 120)),
+    name: formText(lineField(120, 2, 'must be at least 2 characters')),
     kind: formText(z.enum(TENANT_KINDS, { message: 'choose church or company' })),
     slug: formText(slugField),
-    adminName: formText(singleLine(1, 'is required', 120)),
+    adminName: formText(lineField(120, 1)),
     email: formText(emailField),
     password: formText(passwordField),
     plan: formText(z.string().refine((v) => planCodes.includes(v), 'choose one of the plans shown')),

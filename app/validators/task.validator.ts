@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../models/task.ts';
+import { ID_RE, isCleanText, lineField, textField } from './common.ts';
 import { optionalDate } from './project.validator.ts';
-import { blankIfMissing, ID_RE, idList, lineField, textField } from './user.validator.ts';
+import { blankIfMissing, idList } from './user.validator.ts';
 
 const TIME_RE = /^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export const TASK_STATUS_LABELS: Record<TaskStatus, string> = {
   todo: 'To do',
@@ -110,7 +109,7 @@ export const taskFilterSchema = z.object({
     .string()
     .trim()
     .max(100)
-    .refine((v) => !CONTROL.test(v))
+    .refine((v) => isCleanText(v))
     .catch(''),
   sort: z.enum(TASK_SORTS).catch('due'),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),

@@ -4,7 +4,11 @@ import { ValidationError } from '../errors.ts';
 import { domainProblem } from '../models/domain.ts';
 import { TENANT_KINDS } from '../models/tenant.ts';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../services/passwords.ts';
-import { slugProblem } from '../tenancy/schema-name.ts';
+import { reservedDomainProblem, slugProblem } from '../tenancy/schema-name.ts';
+import { fieldErrors, lineField } from './common.ts';
+
+// Kept here too so older imports read on; new code imports it from common.ts.
+export { fieldErrors } from './common.ts';
 
 const slug = z
   .string()
@@ -20,7 +24,7 @@ const domain = z
   .trim()
   .toLowerCase()
   .superRefine((v, ctx) => {
-    const problem = domainProblem(v);
+    const problem = domainProblem(v) ?? reservedDomainProblem(v);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
@@ -37,16 +41,11 @@ export const passwordField = z
 
 export const tenantCreateSchema = z.object({
   slug,
-  name: z.string().trim().min(2, 'must be at least 2 characters').max(120, 'must be at most 120 characters'),
+  name: lineField(120, 2, 'must be at least 2 characters'),
   kind: z.enum(TENANT_KINDS, { message: 'must be church or company' }),
   domain: domain.optional(),
   adminEmail: emailField,
-  adminName: z
-    .string()
-    .trim()
-    .min(1, 'is required')
-    .max(120, 'must be at most 120 characters')
-    .default('Administrator'),
+  adminName: lineField(120, 1).default('Administrator'),
   adminPassword: passwordField.optional(),
   plan: z.string().trim().min(1).max(32).default('free'),
   trialDays: z.number().int().min(0).max(365).default(14),
@@ -54,16 +53,6 @@ export const tenantCreateSchema = z.object({
 
 export type TenantCreateInput = z.input<typeof tenantCreateSchema>;
 export type TenantCreate = z.output<typeof tenantCreateSchema>;
-
-/** Turns zod issues into the field → message map of a ValidationError. */
-export function fieldErrors(error: z.ZodError): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.join('.') || '_';
-    fields[key] ??= issue.message;
-  }
-  return fields;
-}
 
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
