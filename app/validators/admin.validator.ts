@@ -3,8 +3,6 @@ import { TENANT_KINDS, TENANT_STATUSES, type TenantKind } from '../models/tenant
 import { lineField } from './common.ts';
 import { emailField, passwordField, type TenantCreateInput } from './tenant.validator.ts';
 
-export { idParam } from './common.ts';
-
 /**
  * Every field of a submitted form as a string: a missing field is '', a repeated one its first value.
  * Values are cut at 1,000 characters (every field's own limit is lower), so a re-rendered form stays small.

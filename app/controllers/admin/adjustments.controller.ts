@@ -5,7 +5,7 @@ import { formatCents } from '../../services/money.ts';
 import { logAdminAction } from '../../services/platform-admins.ts';
 import { formInput } from '../../validators/admin.validator.ts';
 import { ADJUSTMENT_FORM_FIELDS, adjustmentSchema } from '../../validators/billing.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
+import { fieldErrors } from '../../validators/common.ts';
 import { findTenant, renderTenant } from './tenants.controller.ts';
 
 // POST /admin/tenants/:id/adjustments: corrects the credit either way, with its reason.

@@ -3,9 +3,9 @@ import { NotFound } from '../../errors.ts';
 import { currentAdmin } from '../../middleware/auth.ts';
 import { centsAsDecimal, PLAN_LIMITS, Plan } from '../../models/plan.ts';
 import { logAdminAction } from '../../services/platform-admins.ts';
-import { formInput, idParam } from '../../validators/admin.validator.ts';
+import { formInput } from '../../validators/admin.validator.ts';
+import { fieldErrors, idParam } from '../../validators/common.ts';
 import { PLAN_FORM_FIELDS, planUpdateSchema } from '../../validators/plan.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
 
 async function findPlan(id: unknown): Promise<Plan> {
   const plan = await Plan.findByPk(idParam(id));

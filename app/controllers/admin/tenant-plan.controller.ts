@@ -5,7 +5,7 @@ import { changePlan } from '../../services/billing.ts';
 import { logAdminAction } from '../../services/platform-admins.ts';
 import { formInput } from '../../validators/admin.validator.ts';
 import { PLAN_FIELD, planChoiceSchema } from '../../validators/billing.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
+import { fieldErrors } from '../../validators/common.ts';
 import { findTenant, renderTenant } from './tenants.controller.ts';
 
 // POST /admin/tenants/:id/plan: the next daily charge uses the new plan's price.

@@ -8,13 +8,13 @@ import { logAdminAction } from '../../services/platform-admins.ts';
 import { type Provisioned, provisionTenant } from '../../services/provisioning.ts';
 import {
   formInput,
-  idParam,
   TENANT_FORM_FIELDS,
   TENANTS_PER_PAGE,
   tenantFilterSchema,
   tenantInputFromForm,
 } from '../../validators/admin.validator.ts';
 import { ledgerPageSchema } from '../../validators/billing.validator.ts';
+import { idParam } from '../../validators/common.ts';
 
 export interface Form {
   values: Record<string, string>;

@@ -5,7 +5,7 @@ import { formatCents } from '../../services/money.ts';
 import { logAdminAction } from '../../services/platform-admins.ts';
 import { formInput } from '../../validators/admin.validator.ts';
 import { TOP_UP_FORM_FIELDS, topUpSchema } from '../../validators/billing.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
+import { fieldErrors } from '../../validators/common.ts';
 import { findTenant, renderTenant } from './tenants.controller.ts';
 
 // POST /admin/tenants/:id/top-ups: adds credit; brings back a tenant that billing held.
