@@ -46,6 +46,21 @@ describe('platform admin: control characters and reserved names', function () {
     expect(await BillingEntry.count({ where: { tenantId: tenant.id } })).to.equal(0);
   });
 
+  it('answers 422 for a NUL or a lone surrogate sent in a JSON body, and stores nothing', async () => {
+    const tenant = await payingTenant('basic', 1000);
+    for (const note of ['cheque\u00001204', 'cheque \ud800']) {
+      const _csrf = await csrfToken(agent, ROOT, '/admin');
+      const res = await agent
+        .post(`/admin/tenants/${tenant.id}/top-ups`)
+        .set('Host', ROOT)
+        .set('Content-Type', 'application/json')
+        // JSON.stringify escapes both characters, as a JSON client would send them.
+        .send(JSON.stringify({ amount: '5', note, _csrf }));
+      expect(res.status, `${JSON.stringify(note)}: ${res.text.slice(0, 300)}`).to.equal(422);
+    }
+    expect(await BillingEntry.count({ where: { tenantId: tenant.id } })).to.equal(0);
+  });
+
   it('refuses admin.<base domain>, www.<base domain> and localhost.<base domain> as a custom domain', async () => {
     const tenant = await createTenant();
     for (const domain of ['admin.localhost', 'www.localhost', 'localhost.localhost']) {
