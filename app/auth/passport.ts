@@ -7,7 +7,7 @@ import { User } from '../models/user.ts';
 import { LAST_SEEN_EVERY_MS, UserSession } from '../models/user-session.ts';
 import { verifyPassword } from '../services/passwords.ts';
 import { currentTenant } from '../tenancy/context.ts';
-import { ID_RE } from '../validators/user.validator.ts';
+import { ID_RE } from '../validators/common.ts';
 
 /**
  * What a session stores of its user. For a tenant user also `v`, the credentials version it was

@@ -20,7 +20,7 @@ import * as audit from '../services/audit.ts';
 import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
 import { contentDisposition } from '../services/storage.ts';
 import { backTo } from '../validators/comment.validator.ts';
-import { idParam } from '../validators/user.validator.ts';
+import { idParam } from '../validators/common.ts';
 import { signedInUser } from './signed-in.ts';
 
 /** An attachment as `views/attachments/_list.ejs` shows it. */

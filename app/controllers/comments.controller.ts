@@ -18,8 +18,7 @@ import {
 } from '../services/mentions.ts';
 import { notify } from '../services/notifications.ts';
 import { backTo, commentFormValues, commentSchema } from '../validators/comment.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
-import { idParam } from '../validators/user.validator.ts';
+import { fieldErrors, idParam } from '../validators/common.ts';
 import { signedInUser } from './signed-in.ts';
 
 /** How long after posting its author may still change or delete a comment. */

@@ -10,6 +10,7 @@ import * as audit from '../services/audit.ts';
 import { groupChoices, memberName } from '../services/groups.ts';
 import { formatDateTime, instantOf, localParts, tenantTimeZone } from '../services/local-time.ts';
 import type { Vocabulary } from '../services/vocabulary.ts';
+import { fieldErrors, idParam } from '../validators/common.ts';
 import {
   type EventInput,
   type EventKind,
@@ -17,8 +18,6 @@ import {
   eventFormValues,
   eventSchema,
 } from '../validators/event.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
-import { idParam } from '../validators/user.validator.ts';
 import { wordsOf } from './groups.controller.ts';
 import { signedInUser } from './signed-in.ts';
 

@@ -15,6 +15,7 @@ import {
 } from '../services/groups.ts';
 import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
 import type { Vocabulary } from '../services/vocabulary.ts';
+import { fieldErrors, idParam } from '../validators/common.ts';
 import {
   groupFilterSchema,
   groupFormValues,
@@ -22,8 +23,6 @@ import {
   rosterSearchSchema,
   WEEKDAYS,
 } from '../validators/group.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
-import { idParam } from '../validators/user.validator.ts';
 import { signedInUser } from './signed-in.ts';
 
 type Errors = Record<string, string>;

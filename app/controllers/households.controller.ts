@@ -5,14 +5,13 @@ import { Household } from '../models/household.ts';
 import { Member } from '../models/member.ts';
 import * as audit from '../services/audit.ts';
 import { fullName } from '../services/member-directory.ts';
+import { fieldErrors, idParam } from '../validators/common.ts';
 import {
   HOUSEHOLDS_PER_PAGE,
   householdFilterSchema,
   householdFormValues,
   householdSchema,
 } from '../validators/member.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
-import { idParam } from '../validators/user.validator.ts';
 
 type Errors = Record<string, string>;
 

@@ -20,6 +20,7 @@ import {
   searchMembers,
 } from '../services/member-directory.ts';
 import { formatCents } from '../services/money.ts';
+import { fieldErrors, idParam } from '../validators/common.ts';
 import {
   filterParams,
   type MemberInput,
@@ -28,8 +29,6 @@ import {
   memberFormValues,
   memberSchema,
 } from '../validators/member.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
-import { idParam } from '../validators/user.validator.ts';
 
 type Errors = Record<string, string>;
 

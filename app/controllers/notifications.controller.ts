@@ -4,7 +4,7 @@ import { NotFound } from '../errors.ts';
 import { Notification } from '../models/notification.ts';
 import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
 import { toPayload } from '../services/notifications.ts';
-import { idParam } from '../validators/user.validator.ts';
+import { idParam } from '../validators/common.ts';
 import { localPath, signedInUser } from './signed-in.ts';
 
 /** The signed-in user's own notifications: every lookup is by id and user, so others' are a 404. */

@@ -10,8 +10,8 @@ import { sendMail } from '../services/mailer.ts';
 import { hashPassword } from '../services/passwords.ts';
 import { consumeToken, issueToken, peekToken } from '../services/tokens.ts';
 import { tenantUrlFor } from '../services/urls.ts';
+import { fieldErrors } from '../validators/common.ts';
 import { forgotPasswordSchema, newPasswordSchema } from '../validators/session.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
 
 declare module 'express-session' {
   interface SessionData {

@@ -5,8 +5,8 @@ import { User } from '../models/user.ts';
 import { describeDevice, UserSession } from '../models/user-session.ts';
 import * as audit from '../services/audit.ts';
 import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
+import { fieldErrors } from '../validators/common.ts';
 import { profileSchema } from '../validators/profile.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
 import { signedInUser } from './signed-in.ts';
 
 const EMAIL_TAKEN = 'is already used by another account here';

@@ -26,6 +26,7 @@ import {
   searchTasks,
   tenantClock,
 } from '../services/task-queries.ts';
+import { fieldErrors } from '../validators/common.ts';
 import {
   PROJECT_ROLE_LABELS,
   PROJECT_STATUS_LABELS,
@@ -42,7 +43,6 @@ import {
   TASK_STATUS_LABELS,
   taskFilterSchema,
 } from '../validators/task.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
 import { signedInUser } from './signed-in.ts';
 
 type Errors = Record<string, string>;

@@ -4,9 +4,8 @@ import { NotFound } from '../errors.ts';
 import { levelLabel, PERMISSION_LEVELS, Role, RoleInUseError } from '../models/role.ts';
 import { LastSuperAdminError } from '../models/user.ts';
 import * as audit from '../services/audit.ts';
+import { fieldErrors, idParam } from '../validators/common.ts';
 import { roleFormValues, roleSchema } from '../validators/role.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
-import { idParam } from '../validators/user.validator.ts';
 
 type Errors = Record<string, string>;
 const NAME_TAKEN = 'is already the name of another role';

@@ -7,8 +7,8 @@ import { scopeOf } from '../middleware/session.ts';
 import type { PlatformAdmin } from '../models/platform-admin.ts';
 import { User } from '../models/user.ts';
 import { sendMail } from '../services/mailer.ts';
+import { fieldErrors } from '../validators/common.ts';
 import { signInSchema } from '../validators/session.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
 import { localPath } from './signed-in.ts';
 
 /** Only same-site paths are followed after sign-in. */

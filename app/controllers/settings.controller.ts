@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { Setting } from '../models/setting.ts';
 import * as audit from '../services/audit.ts';
+import { fieldErrors } from '../validators/common.ts';
 import {
   SETTING_KEYS,
   type SettingKey,
@@ -8,7 +9,6 @@ import {
   settingsSchema,
   TIME_ZONE_NAMES,
 } from '../validators/setting.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
 
 // GET /settings/edit
 export async function edit(_req: Request, res: Response): Promise<void> {

@@ -17,6 +17,7 @@ import { instantOf, localParts } from '../services/local-time.ts';
 import { notify } from '../services/notifications.ts';
 import { planRefusal, withinPlan } from '../services/plan-limits.ts';
 import { type Clock, searchTasks, tenantClock } from '../services/task-queries.ts';
+import { fieldErrors } from '../validators/common.ts';
 import {
   END_OF_DAY,
   filterQuery,
@@ -25,7 +26,6 @@ import {
   taskFormValues,
   taskSchema,
 } from '../validators/task.validator.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
 import { attachmentListLocals } from './attachments.controller.ts';
 import { commentListLocals } from './comments.controller.ts';
 import { membersOf, pageLocals } from './projects.controller.ts';

@@ -12,9 +12,8 @@ import { sendMail } from '../services/mailer.ts';
 import { planRefusal, withinPlan } from '../services/plan-limits.ts';
 import { issueToken } from '../services/tokens.ts';
 import { tenantUrlFor } from '../services/urls.ts';
-import { fieldErrors } from '../validators/tenant.validator.ts';
+import { fieldErrors, idParam } from '../validators/common.ts';
 import {
-  idParam,
   userCreateSchema,
   userFilterSchema,
   userFormValues,

@@ -6,7 +6,7 @@ import { Project } from '../models/project.ts';
 import { ProjectMember, type ProjectRole } from '../models/project-member.ts';
 import { Task } from '../models/task.ts';
 import type { User } from '../models/user.ts';
-import { idParam } from '../validators/user.validator.ts';
+import { idParam } from '../validators/common.ts';
 
 /**
  * Who sees and changes which project. `projects.manage` users (levels 0 and 4) see and manage every

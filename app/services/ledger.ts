@@ -1,8 +1,8 @@
 import { type FindOptions, literal, Op, type Order, QueryTypes, type WhereOptions } from 'sequelize';
 import { db } from '../db/database.ts';
 import { Contribution, Expense, Fund, Member } from '../models/index.ts';
+import { ID_RE } from '../validators/common.ts';
 import type { ContributionFilter, ExpenseFilter } from '../validators/finance.validator.ts';
-import { ID_RE } from '../validators/user.validator.ts';
 import { matching } from './member-directory.ts';
 
 /**

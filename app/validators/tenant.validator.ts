@@ -8,7 +8,6 @@ import { reservedDomainProblem, slugProblem } from '../tenancy/schema-name.ts';
 import { fieldErrors, lineField } from './common.ts';
 
 // Kept here too so older imports read on; new code imports it from common.ts.
-export { fieldErrors } from './common.ts';
 
 const slug = z
   .string()

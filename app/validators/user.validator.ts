@@ -3,7 +3,6 @@ import { ID_RE, isCleanText, lineField } from './common.ts';
 import { emailField } from './tenant.validator.ts';
 
 // Kept here too so older imports read on; new code imports them from common.ts.
-export { ID_RE, idParam, lineField, textField } from './common.ts';
 
 /** A form field left out of the post reads as left empty, so it gets the same message. */
 export function blankIfMissing<S extends z.ZodType>(schema: S) {

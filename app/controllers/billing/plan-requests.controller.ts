@@ -5,7 +5,7 @@ import { Plan } from '../../models/plan.ts';
 import { requestPlanChange } from '../../services/billing.ts';
 import { formInput } from '../../validators/admin.validator.ts';
 import { PLAN_REQUEST_FIELDS, planRequestSchema } from '../../validators/billing.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
+import { fieldErrors } from '../../validators/common.ts';
 import { currentTenantRecord, renderBilling } from '../billing.controller.ts';
 
 // POST /billing/plan-requests: plans are changed by the platform's admins, who are asked by e-mail.

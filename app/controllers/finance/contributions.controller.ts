@@ -6,6 +6,7 @@ import { Contribution, Fund, Member } from '../../models/index.ts';
 import * as audit from '../../services/audit.ts';
 import * as ledger from '../../services/ledger.ts';
 import { formatCents } from '../../services/money.ts';
+import { fieldErrors, ID_RE } from '../../validators/common.ts';
 import {
   type ContributionInput,
   contributionFilterSchema,
@@ -14,8 +15,6 @@ import {
   idParam,
   today,
 } from '../../validators/finance.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
-import { ID_RE } from '../../validators/user.validator.ts';
 
 type Errors = Record<string, string>;
 

@@ -4,8 +4,8 @@ import { currentUser } from '../../middleware/auth.ts';
 import type { Expense } from '../../models/index.ts';
 import { EntryLocked, reverse } from '../../services/ledger.ts';
 import { formatCents } from '../../services/money.ts';
+import { fieldErrors } from '../../validators/common.ts';
 import { idParam, reversalSchema } from '../../validators/finance.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
 import { loadExpense, record, renderShow } from './expenses.controller.ts';
 
 // POST /finance/expenses/:id/reversal: a negative entry cancels the original; both stay.

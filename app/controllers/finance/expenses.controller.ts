@@ -7,6 +7,7 @@ import * as audit from '../../services/audit.ts';
 import * as ledger from '../../services/ledger.ts';
 import { formatCents } from '../../services/money.ts';
 import { fileStore, safeFileName } from '../../services/storage.ts';
+import { fieldErrors } from '../../validators/common.ts';
 import {
   type ExpenseInput,
   expenseFilterSchema,
@@ -15,7 +16,6 @@ import {
   idParam,
   today,
 } from '../../validators/finance.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
 import { RECEIPT_ACCEPT, type ReceiptFile, receiptFrom } from './receipt-upload.ts';
 
 type Errors = Record<string, string>;

@@ -4,8 +4,8 @@ import { db } from '../../db/database.ts';
 import { NotFound } from '../../errors.ts';
 import { Fund } from '../../models/index.ts';
 import * as audit from '../../services/audit.ts';
+import { fieldErrors } from '../../validators/common.ts';
 import { type FundInput, fundFormValues, fundSchema, idParam } from '../../validators/finance.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
 
 type Errors = Record<string, string>;
 const NAME_TAKEN = 'is already the name of another fund';

@@ -10,9 +10,8 @@ import * as policy from '../../policies/group.policy.ts';
 import * as audit from '../../services/audit.ts';
 import { memberName, placeIn, placeMember } from '../../services/groups.ts';
 import { notify } from '../../services/notifications.ts';
+import { fieldErrors, idParam } from '../../validators/common.ts';
 import { rosterAddSchema } from '../../validators/group.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
-import { idParam } from '../../validators/user.validator.ts';
 import { loadGroup, recordOf, renderShow } from '../groups.controller.ts';
 import { signedInUser } from '../signed-in.ts';
 

@@ -11,8 +11,8 @@ import { provisionTenant } from '../../services/provisioning.ts';
 import { issueToken } from '../../services/tokens.ts';
 import { hostUrl } from '../../services/urls.ts';
 import { withTenant } from '../../tenancy/context.ts';
+import { fieldErrors } from '../../validators/common.ts';
 import { formErrors, type Signup, signupSchema } from '../../validators/signup.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
 
 export const TRIAL_DAYS = 14;
 const KEPT_FIELDS = ['name', 'kind', 'slug', 'adminName', 'email', 'plan'] as const;

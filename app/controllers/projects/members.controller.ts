@@ -8,9 +8,8 @@ import { Task } from '../../models/task.ts';
 import { User } from '../../models/user.ts';
 import { loadProject, requireManage } from '../../policies/project.policy.ts';
 import * as audit from '../../services/audit.ts';
+import { fieldErrors, idParam } from '../../validators/common.ts';
 import { memberAddSchema } from '../../validators/project.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
-import { idParam } from '../../validators/user.validator.ts';
 import { recordOf, renderShow } from '../projects.controller.ts';
 import { signedInUser } from '../signed-in.ts';
 

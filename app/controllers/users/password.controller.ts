@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
 import { endOtherSessions } from '../../auth/passport.ts';
 import * as audit from '../../services/audit.ts';
+import { fieldErrors } from '../../validators/common.ts';
 import { passwordChangeSchema } from '../../validators/profile.validator.ts';
-import { fieldErrors } from '../../validators/tenant.validator.ts';
 import { signedInUser } from '../signed-in.ts';
 
 /** The signed-in person's own password (GET/POST /profile/password). Passwords are never put back into the form. */
