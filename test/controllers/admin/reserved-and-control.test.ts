@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import type supertest from 'supertest';
+import supertest from 'supertest';
+import { createApp } from '../../../app/app.ts';
 import { type CliIo, runCli } from '../../../app/cli.ts';
 import { AuditLog, BillingEntry, Domain, Tenant } from '../../../app/models/index.ts';
 import { withTenant } from '../../../app/tenancy/context.ts';
 import { fresh, payingTenant, ROOT, signedInAdmin } from '../../jobs/billing-support.ts';
 import { csrfToken, postForm } from '../../support/auth.ts';
-import { createTenant, http, uniqueSlug } from '../../support/factories.ts';
+import { createTenant, uniqueSlug } from '../../support/factories.ts';
 
 const post = (agent: supertest.Agent, path: string, body: Record<string, string>) =>
   postForm(agent, ROOT, path, body, '/admin');
@@ -117,11 +118,21 @@ describe('platform admin: control characters and reserved names', function () {
   });
 
   it('refuses the slug localhost on the sign-up page', async () => {
-    const signup = http();
-    const _csrf = await csrfToken(signup, ROOT, '/signup');
+    // A client of its own: failed sign-ups count against one limit per client address, and the
+    // sign-up tests use up the allowance of 127.0.0.1.
+    const app = createApp();
+    app.set('trust proxy', true);
+    const signup = supertest.agent(app);
+    const form = await signup
+      .get('/signup')
+      .set('Host', ROOT)
+      .set('X-Forwarded-For', '203.0.113.77')
+      .expect(200);
+    const _csrf = (/name="_csrf" value="([^"]+)"/.exec(form.text) as RegExpExecArray)[1];
     const res = await signup
       .post('/signup')
       .set('Host', ROOT)
+      .set('X-Forwarded-For', '203.0.113.77')
       .type('form')
       .send({
         name: 'Local Chapel',
