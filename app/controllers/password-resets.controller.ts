@@ -6,6 +6,7 @@ import { log } from '../logger.ts';
 import { attemptCounter, clientKey, whenLifted } from '../middleware/rate-limit.ts';
 import { User } from '../models/user.ts';
 import * as audit from '../services/audit.ts';
+import { tenantTimeZone } from '../services/local-time.ts';
 import { sendMail } from '../services/mailer.ts';
 import { hashPassword } from '../services/passwords.ts';
 import { consumeToken, issueToken, peekToken } from '../services/tokens.ts';
@@ -63,7 +64,7 @@ export async function create(req: Request, res: Response): Promise<void> {
   ]);
   if (byAddress.limited || byClient.limited) {
     const resetTime = new Date(Math.max(byAddress.resetTime.getTime(), byClient.resetTime.getTime()));
-    const { minutes, at } = whenLifted(resetTime);
+    const { minutes, at } = whenLifted(resetTime, await tenantTimeZone());
     res.set('Retry-After', String(minutes * 60));
     res.status(429).render('passwords/forgot', {
       values: { email },

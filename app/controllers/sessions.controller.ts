@@ -6,6 +6,7 @@ import { attemptCounter, type LimitReached, whenLifted } from '../middleware/rat
 import { scopeOf } from '../middleware/session.ts';
 import type { PlatformAdmin } from '../models/platform-admin.ts';
 import { User } from '../models/user.ts';
+import { tenantTimeZone } from '../services/local-time.ts';
 import { sendMail } from '../services/mailer.ts';
 import { fieldErrors } from '../validators/common.ts';
 import { signInSchema } from '../validators/session.validator.ts';
@@ -74,8 +75,12 @@ const warnings = attemptCounter('login-warning', 1);
  * Once the sign-in limit is reached, every attempt (the right password too) gets this page, which
  * says when sign-in opens again; the owner of the account being tried hears about it once.
  */
-export const limited: LimitReached = (req, res, _next, resetTime) => {
-  const { minutes, at } = whenLifted(resetTime);
+export const limited: LimitReached = (req, res, next, resetTime) => {
+  void showLimited(req, res, resetTime).catch(next);
+};
+
+async function showLimited(req: Request, res: Response, resetTime: Date): Promise<void> {
+  const { minutes, at } = whenLifted(resetTime, req.tenant ? await tenantTimeZone() : 'UTC');
   res.set('Retry-After', String(minutes * 60));
   res.status(429).render('sessions/new', {
     values: formValues(req, '/'),
@@ -87,7 +92,7 @@ export const limited: LimitReached = (req, res, _next, resetTime) => {
       log().error({ err }, 'sign-in warning e-mail failed'),
     );
   }
-};
+}
 
 async function warnOwner(req: Request, email: string, until: string): Promise<void> {
   const { count } = await warnings.hit(req, email.toLowerCase());

@@ -5,6 +5,7 @@ import { config } from '../../config/index.ts';
 import { type RedisClient, redisClient, unlessRedisIsAway } from '../db/redis.ts';
 import { TooManyRequests } from '../errors.ts';
 import { rootLogger } from '../logger.ts';
+import { localParts } from '../services/local-time.ts';
 
 function logToApp(err: unknown, message?: string): void {
   rootLogger.warn({ err: String(err) }, message ?? 'rate limit');
@@ -122,8 +123,12 @@ export function attemptCounter(name: string, limit: number, windowMs = config.RA
   };
 }
 
-/** "in 12 minutes, at 14:05 UTC": when a limit lifts, for a page or an e-mail. */
-export function whenLifted(resetTime: Date): { minutes: number; at: string } {
+/**
+ * "in 12 minutes, at 14:05 UTC" (or "at 09:05 (America/New_York)"): when a limit lifts, on the
+ * wall clock of the tenant's time zone, for a page or an e-mail.
+ */
+export function whenLifted(resetTime: Date, timeZone = 'UTC'): { minutes: number; at: string } {
   const minutes = Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 60_000));
-  return { minutes, at: `${resetTime.toISOString().slice(11, 16)} UTC` };
+  const { time } = localParts(resetTime, timeZone);
+  return { minutes, at: timeZone === 'UTC' ? `${time} UTC` : `${time} (${timeZone})` };
 }

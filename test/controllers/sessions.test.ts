@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { createApp } from '../../app/app.ts';
-import type { Tenant } from '../../app/models/index.ts';
+import { Setting, type Tenant } from '../../app/models/index.ts';
+import { localParts } from '../../app/services/local-time.ts';
+import { withTenant } from '../../app/tenancy/context.ts';
 import { createUser, csrfToken, signedIn } from '../support/auth.ts';
 import { createTenant, hostOf, http, TEST_PASSWORD } from '../support/factories.ts';
 import { mailbox } from '../support/mailbox.ts';
@@ -193,6 +195,34 @@ describe('signing in and out', () => {
     expect(statuses.slice(0, 10)).to.deep.equal(Array(10).fill(401));
     expect(statuses[10]).to.equal(429);
     await signedIn(tenant, 'ana@example.test');
+  });
+
+  it("tells the time sign-in opens again on the clock of the tenant's time zone", async () => {
+    const limited = await createTenant();
+    await withTenant(limited.toRef(), () => Setting.upsert({ key: 'time_zone', value: 'Africa/Nairobi' }));
+    await createUser(limited, { email: 'eve@example.test', name: 'Eve' });
+    const agent = http();
+    const host = hostOf(limited);
+    const _csrf = await csrfToken(agent, host, '/login');
+    const attempt = () =>
+      agent
+        .post('/login')
+        .set('Host', host)
+        .type('form')
+        .send({ email: 'eve@example.test', password: 'no', _csrf });
+    for (let i = 0; i < 10; i++) expect((await attempt()).status).to.equal(401);
+    const res = await attempt();
+    expect(res.status).to.equal(429);
+    const match = /Try again in (\d+) minutes?, at (\d\d:\d\d) \(Africa\/Nairobi\)\./.exec(res.text);
+    expect(match, res.text.slice(0, 500)).to.not.equal(null);
+    const lifts = new Date(Date.now() + Number(match?.[1]) * 60_000);
+    // Nairobi is UTC+3 all year: the hour shown is that of Nairobi, give or take the minute rounding.
+    const expected = [lifts, new Date(lifts.getTime() - 60_000)].map(
+      (d) => localParts(d, 'Africa/Nairobi').time,
+    );
+    expect(expected).to.include(match?.[2]);
+    // The owner's warning goes out after the answer; it is not what the next test counts.
+    await mailbox.waitFor('eve@example.test');
   });
 
   it('after the limit, says plainly when to try again, even to the right password, and warns the owner once', async () => {
