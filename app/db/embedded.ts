@@ -32,7 +32,8 @@ async function waitForExit(pid: number, ms: number): Promise<boolean> {
   return !isAlive(pid);
 }
 
-async function answers(port: number): Promise<boolean> {
+/** A short-lived client of the local server's maintenance database; a dropped connection is only an error of its query. */
+function maintenanceClient(port: number): pg.Client {
   const client = new pg.Client({
     host: '127.0.0.1',
     port,
@@ -42,6 +43,11 @@ async function answers(port: number): Promise<boolean> {
     connectionTimeoutMillis: 2000,
   });
   client.on('error', () => {});
+  return client;
+}
+
+async function answers(port: number): Promise<boolean> {
+  const client = maintenanceClient(port);
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -163,14 +169,7 @@ async function handleLeftover(dataDir: string, log: Logger): Promise<number | nu
 }
 
 async function ensureDatabase(port: number, name: string): Promise<void> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port,
-    user: USER,
-    password: PASSWORD,
-    database: 'postgres',
-  });
-  client.on('error', () => {});
+  const client = maintenanceClient(port);
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -186,15 +185,7 @@ async function ensureDatabase(port: number, name: string): Promise<void> {
  * is left running for it, and the next start finds it and uses it.
  */
 async function othersConnected(port: number): Promise<number> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port,
-    user: USER,
-    password: PASSWORD,
-    database: 'postgres',
-    connectionTimeoutMillis: 2000,
-  });
-  client.on('error', () => {});
+  const client = maintenanceClient(port);
   try {
     await client.connect();
     const { rows } = await client.query<{ n: number }>(
