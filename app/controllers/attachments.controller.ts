@@ -1,26 +1,20 @@
 import type { Request, Response } from 'express';
 import { config } from '../../config/index.ts';
-import { Forbidden, NotFound } from '../errors.ts';
-import { Attachment } from '../models/attachment.ts';
+import { ValidationError } from '../errors.ts';
 import type { Task } from '../models/task.ts';
 import type { User } from '../models/user.ts';
-import { loadTask, managesAllProjects, requireWork, type Visible } from '../policies/project.policy.ts';
-import {
-  ALLOWED_LABELS,
-  attachFile,
-  checkFile,
-  isRefusal,
-  openFile,
-  readUpload,
-  removeAttachment,
-  showsInline,
-  UPLOAD_ACCEPT,
-} from '../services/attachments.ts';
-import * as audit from '../services/audit.ts';
+import { loadTask, requireWork, type Visible } from '../policies/project.policy.ts';
+import { ALLOWED_LABELS, readUpload, showsInline, UPLOAD_ACCEPT } from '../services/attachments.ts';
 import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
-import { contentDisposition } from '../services/storage.ts';
+import {
+  addAttachment,
+  attachmentsOf,
+  deleteAttachment,
+  loadAttachment,
+  mayRemove,
+  sendAttachment,
+} from '../services/task-attachments.ts';
 import { backTo } from '../validators/comment.validator.ts';
-import { idParam } from '../validators/common.ts';
 import { signedInUser } from './signed-in.ts';
 
 /** An attachment as `views/attachments/_list.ejs` shows it. */
@@ -48,11 +42,14 @@ export async function create(req: Request, res: Response): Promise<void> {
   const v = await loadTask(user, req.params.taskId);
   requireWork(v);
   const refused = await readUpload(req, res);
-  const file = refused ?? checkFile(req.file);
-  if (isRefusal(file)) return renderIndex(res, v, user, file.status, file.message);
-  const attachment = await attachFile(v.record.id, user.id, file);
-  await record('attachment.added', v, attachment, null, snapshot(attachment));
-  req.flash('success', `${attachment.fileName} was attached.`);
+  if (refused) return renderIndex(res, v, user, refused.status, refused.message);
+  try {
+    const attachment = await addAttachment(v, user, req.file);
+    req.flash('success', `${attachment.fileName} was attached.`);
+  } catch (err) {
+    if (err instanceof ValidationError) return renderIndex(res, v, user, 422, err.message);
+    throw err;
+  }
   res.redirect(backTo(req.body?.back, v.record.id, '#attachments'));
 }
 
@@ -60,22 +57,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 export async function show(req: Request, res: Response): Promise<void> {
   const v = await loadTask(signedInUser(req), req.params.taskId);
   const attachment = await loadAttachment(v, req.params.id);
-  const file = await openFile(attachment);
-  if (!file) throw new NotFound('The file of this attachment is missing.');
-  const inline = showsInline(attachment.contentType);
-  res.set({
-    'Content-Type': attachment.contentType,
-    'Content-Length': String(file.size),
-    'Content-Disposition': contentDisposition(attachment.fileName, inline),
-    'Cache-Control': 'private, no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  // A browser's PDF viewer does not run in a sandboxed document; images and downloads do.
-  if (attachment.contentType !== 'application/pdf') {
-    res.set('Content-Security-Policy', "sandbox; default-src 'none'; img-src 'self'");
-  }
-  file.stream.on('error', () => res.destroy());
-  file.stream.pipe(res);
+  await sendAttachment(res, attachment);
 }
 
 // POST /tasks/:taskId/attachments/:id/delete: its uploader or a project manager.
@@ -84,12 +66,7 @@ export async function destroy(req: Request, res: Response): Promise<void> {
   const v = await loadTask(user, req.params.taskId);
   requireWork(v);
   const attachment = await loadAttachment(v, req.params.id);
-  if (!mayDelete(attachment, user)) {
-    throw new Forbidden('Only the person who attached a file or a project manager can remove it.');
-  }
-  const before = snapshot(attachment);
-  await removeAttachment(attachment);
-  await record('attachment.removed', v, attachment, before, null);
+  await deleteAttachment(v, attachment, user);
   req.flash('success', `${attachment.fileName} was removed.`);
   res.redirect(backTo(req.body?.back, v.record.id, '#attachments'));
 }
@@ -105,14 +82,7 @@ export async function attachmentListLocals(
   attachments: AttachmentItem[];
   uploadRules: { accept: string; allowed: string; maxMb: number };
 }> {
-  const rows = await Attachment.findAll({
-    where: { taskId: v.record.id },
-    include: [{ association: 'uploader', attributes: ['id', 'name'] }],
-    order: [
-      ['createdAt', 'DESC'],
-      ['id', 'DESC'],
-    ],
-  });
+  const rows = await attachmentsOf(v);
   const timeZone = await tenantTimeZone();
   const attachments = rows.map((a) => ({
     id: String(a.id),
@@ -123,7 +93,7 @@ export async function attachmentListLocals(
     addedAt: formatDateTime(a.createdAt, timeZone),
     addedIso: a.createdAt.toISOString(),
     inline: showsInline(a.contentType),
-    canDelete: v.canWork && mayDelete(a, user),
+    canDelete: v.canWork && mayRemove(a, user),
   }));
   return {
     attachments,
@@ -145,45 +115,6 @@ async function renderIndex(
     attachmentsBack: `/tasks/${v.record.id}/attachments`,
     uploadError,
     ...(await attachmentListLocals(v, user)),
-  });
-}
-
-/** The attachment named by the URL, only when it belongs to this task; 404 otherwise. */
-async function loadAttachment(v: Visible<Task>, rawId: unknown): Promise<Attachment> {
-  const attachment = await Attachment.findOne({ where: { id: idParam(rawId), taskId: v.record.id } });
-  if (!attachment) throw new NotFound();
-  return attachment;
-}
-
-function mayDelete(attachment: Attachment, user: User): boolean {
-  const own = attachment.uploadedBy !== null && String(attachment.uploadedBy) === String(user.id);
-  return own || managesAllProjects(user);
-}
-
-function snapshot(a: Attachment): Record<string, unknown> {
-  return {
-    taskId: String(a.taskId),
-    fileName: a.fileName,
-    sizeBytes: a.sizeBytes,
-    contentType: a.contentType,
-  };
-}
-
-function record(
-  action: string,
-  v: Visible<Task>,
-  attachment: Attachment,
-  before: Record<string, unknown> | null,
-  after: Record<string, unknown> | null,
-) {
-  return audit.record({
-    action,
-    recordType: 'attachment',
-    recordId: String(attachment.id),
-    recordLabel: v.record.title,
-    before,
-    after,
-    projectId: String(v.record.projectId),
   });
 }
 

@@ -2,6 +2,8 @@ import type { Request, Response } from 'express';
 import multer from 'multer';
 import { Op } from 'sequelize';
 import { config } from '../../config/index.ts';
+import { db } from '../db/database.ts';
+import { currentTransaction, inTransaction } from '../db/transaction-context.ts';
 import { log } from '../logger.ts';
 import { bodyRefused, limitBody, multipartBodyMax } from '../middleware/body-limit.ts';
 import { Attachment } from '../models/attachment.ts';
@@ -251,21 +253,29 @@ export function isRefusal(x: AcceptedFile | UploadRefusal | null): x is UploadRe
   return x !== null && 'status' in x;
 }
 
-/** Stores the file and records it on the task; nothing is left behind when either step fails. */
+/**
+ * Stores the file and records it on the task, then runs `andThen` (the audit entry) in the same
+ * transaction; nothing is left behind when any step fails.
+ */
 export async function attachFile(
   taskId: string,
   uploadedBy: string | null,
   file: AcceptedFile,
+  andThen: (attachment: Attachment) => Promise<unknown> = async () => {},
 ): Promise<Attachment> {
   const fileKey = await fileStore.put('attachments', file.data);
   try {
-    return await Attachment.create({
-      taskId,
-      fileKey,
-      fileName: file.name,
-      contentType: file.type,
-      sizeBytes: file.data.length,
-      uploadedBy,
+    return await inTransaction(db(), async () => {
+      const attachment = await Attachment.create({
+        taskId,
+        fileKey,
+        fileName: file.name,
+        contentType: file.type,
+        sizeBytes: file.data.length,
+        uploadedBy,
+      });
+      await andThen(attachment);
+      return attachment;
     });
   } catch (err) {
     await removeFile(fileKey);
@@ -278,10 +288,15 @@ export async function openFile(attachment: Attachment) {
   return fileStore.open(attachment.fileKey).catch(() => null);
 }
 
-/** Deletes the attachment's record, then its file. */
+/**
+ * Deletes the attachment's record, then its file: inside a transaction only once it commits, so a
+ * deletion that is rolled back keeps its file.
+ */
 export async function removeAttachment(attachment: Attachment): Promise<void> {
   await attachment.destroy();
-  await removeFile(attachment.fileKey);
+  const transaction = currentTransaction();
+  if (transaction) transaction.afterCommit(() => removeFile(attachment.fileKey));
+  else await removeFile(attachment.fileKey);
 }
 
 /**
