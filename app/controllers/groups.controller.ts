@@ -1,21 +1,21 @@
 import type { Request, Response } from 'express';
-import { NotFound, ValidationError } from '../errors.ts';
+import { ValidationError } from '../errors.ts';
 import { Group } from '../models/group.ts';
 import * as policy from '../policies/group.policy.ts';
 import { groupTrend } from '../services/attendance.ts';
-import * as audit from '../services/audit.ts';
 import {
   candidatesFor,
-  findGroup,
-  groupSnapshot,
+  createGroup,
+  deleteGroup,
   memberName,
   rosterOf,
-  saveGroup,
   searchGroups,
+  updateGroup,
+  visibleGroup,
 } from '../services/groups.ts';
 import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
 import type { Vocabulary } from '../services/vocabulary.ts';
-import { fieldErrors, idParam } from '../validators/common.ts';
+import { fieldErrors } from '../validators/common.ts';
 import {
   groupFilterSchema,
   groupFormValues,
@@ -61,9 +61,8 @@ export async function create(req: Request, res: Response): Promise<void> {
   const values = groupFormValues(req.body);
   const parsed = groupSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderForm(res, 422, { values, errors: fieldErrors(parsed.error) });
-  const group = await saveGroup(parsed.data).catch(fieldMessages);
+  const group = await createGroup(signedInUser(req), parsed.data).catch(fieldMessages);
   if (!(group instanceof Group)) return renderForm(res, 422, { values, errors: group });
-  await audit.record({ action: 'group.created', ...recordOf(group), after: groupSnapshot(group) });
   req.flash('success', `${group.name} was created. Add its leaders and members below.`);
   res.redirect(`/groups/${group.id}`);
 }
@@ -86,12 +85,8 @@ export async function update(req: Request, res: Response): Promise<void> {
   const values = groupFormValues(req.body);
   const parsed = groupSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderForm(res, 422, { group, values, errors: fieldErrors(parsed.error) });
-  const before = groupSnapshot(group);
-  const saved = await saveGroup(parsed.data, group).catch(fieldMessages);
+  const saved = await updateGroup(signedInUser(req), group, parsed.data).catch(fieldMessages);
   if (!(saved instanceof Group)) return renderForm(res, 422, { group, values, errors: saved });
-  const after = groupSnapshot(group);
-  if (Object.keys(audit.diff(before, after)).length)
-    await audit.record({ action: 'group.updated', ...recordOf(group), before, after });
   req.flash('success', `${group.name} was saved.`);
   res.redirect(`/groups/${group.id}`);
 }
@@ -99,9 +94,7 @@ export async function update(req: Request, res: Response): Promise<void> {
 // POST /groups/:id/delete: its roster, meetings and their attendance go with it.
 export async function destroy(req: Request, res: Response): Promise<void> {
   const group = await loadGroup(req);
-  const before = { ...groupSnapshot(group), people: (await rosterOf(group.id)).length };
-  await group.destroy();
-  await audit.record({ action: 'group.deleted', ...recordOf(group), before });
+  await deleteGroup(signedInUser(req), group);
   req.flash('success', `${group.name} was deleted.`);
   res.redirect('/groups');
 }
@@ -114,10 +107,8 @@ export function wordsOf(res: Response): Vocabulary {
 }
 
 /** The group named by the URL; 404 when there is none or it is out of the person's reach. */
-export async function loadGroup(req: Request): Promise<Group> {
-  const group = await findGroup(idParam(req.params.id));
-  if (!group || !(await policy.canSeeGroup(signedInUser(req), group))) throw new NotFound();
-  return group;
+export function loadGroup(req: Request): Promise<Group> {
+  return visibleGroup(signedInUser(req), req.params.id);
 }
 
 /** The group's page; `errors` explain a roster change that was just refused. */
@@ -151,11 +142,6 @@ export async function renderShow(
     memberName,
     weekdays: WEEKDAYS,
   });
-}
-
-/** What the audit log says about `group`. */
-export function recordOf(group: Group) {
-  return { recordType: 'group', recordId: group.id, recordLabel: group.name };
 }
 
 function renderForm(

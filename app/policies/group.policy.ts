@@ -64,6 +64,16 @@ export async function canPlanEvents(user: User): Promise<boolean> {
   return levelCan(user.permissionLevel, 'members.edit') || (await ledGroupIds(user)).length > 0;
 }
 
+/** Creating, changing and deleting groups themselves: those who edit members (leaders run rosters only). */
+export function canChangeGroups(user: User): boolean {
+  return levelCan(user.permissionLevel, 'members.edit');
+}
+
+/** 403 for anyone who may not create, change or delete groups. */
+export function authorizeGroupChange(user: User): void {
+  if (!canChangeGroups(user)) throw new Forbidden();
+}
+
 /** 404 for a group out of reach, 403 for a roster seen but not managed. */
 export async function authorizeRoster(user: User, group: GroupRef): Promise<void> {
   if (await canManageRoster(user, group)) return;

@@ -71,6 +71,8 @@ export const rosterAddSchema = z.object({
   role: z.preprocess((v) => v || 'member', roleField),
 });
 
+export type RosterAddInput = z.output<typeof rosterAddSchema>;
+
 /** POST /groups/:id/members/:memberId/role */
 export const rosterRoleSchema = z.object({ role: roleField });
 
