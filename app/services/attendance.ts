@@ -1,12 +1,15 @@
 import { literal, Op, QueryTypes, type WhereOptions } from 'sequelize';
 import { db } from '../db/database.ts';
+import { inTransaction } from '../db/transaction-context.ts';
 import { ValidationError } from '../errors.ts';
 import { Attendance } from '../models/attendance.ts';
 import { Event } from '../models/event.ts';
 import type { Group } from '../models/group.ts';
 import { GroupMember } from '../models/group-member.ts';
 import { Member } from '../models/member.ts';
-import type { EventFilter } from '../validators/event.validator.ts';
+import type { User } from '../models/user.ts';
+import * as policy from '../policies/group.policy.ts';
+import type { AttendanceInput, EventFilter } from '../validators/event.validator.ts';
 import * as audit from './audit.ts';
 import { memberMatches } from './groups.ts';
 
@@ -171,12 +174,15 @@ export interface AttendanceChange {
  * Makes the ticked people the attendees among those the form showed (everyone recorded, when it
  * says nothing about what it showed), and sets the visitor count: one transaction, one audit entry.
  * A group meeting only takes people of the group (or already marked); a service anyone on record.
+ * Taken by those who may manage the event (404 for one out of reach, 403 for one only seen).
  */
 export async function recordAttendance(
+  actor: User,
   event: Event,
-  input: { present: string[]; shown?: string[]; visitorCount: number },
+  input: AttendanceInput,
 ): Promise<AttendanceChange> {
-  return db().transaction(async () => {
+  await policy.authorizeEvent(actor, event);
+  return inTransaction(db(), async () => {
     // Two people saving the same event at once take turns.
     const locked = await Event.findByPk(event.id, { lock: true });
     if (!locked) throw new ValidationError({ _: 'This event was deleted meanwhile.' });

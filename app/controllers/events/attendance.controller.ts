@@ -10,6 +10,7 @@ import { rosterSearchSchema } from '../../validators/group.validator.ts';
 import { idList } from '../../validators/user.validator.ts';
 import { kindLabels, loadManagedEvent } from '../events.controller.ts';
 import { wordsOf } from '../groups.controller.ts';
+import { signedInUser } from '../signed-in.ts';
 
 /** Taking attendance: a checklist of the people who could be there, saved as one change. */
 
@@ -24,7 +25,7 @@ export async function update(req: Request, res: Response): Promise<void> {
   const event = await loadManagedEvent(req);
   const parsed = attendanceSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderChecklist(req, res, event, 422, messages(fieldErrors(parsed.error)));
-  const change = await recordAttendance(event, parsed.data).catch(refusal);
+  const change = await recordAttendance(signedInUser(req), event, parsed.data).catch(refusal);
   if ('fields' in change) return renderChecklist(req, res, event, 422, change.fields);
   req.flash('success', `Attendance saved: ${change.added} added, ${change.removed} removed.`);
   res.redirect(`/events/${event.id}`);
