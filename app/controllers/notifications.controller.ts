@@ -1,10 +1,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { NotFound } from '../errors.ts';
-import { Notification } from '../models/notification.ts';
 import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
-import { toPayload } from '../services/notifications.ts';
-import { idParam } from '../validators/common.ts';
+import { markAllRead, markRead, notificationsOf, toPayload, unreadCount } from '../services/notifications.ts';
 import { localPath, signedInUser } from './signed-in.ts';
 
 /** The signed-in user's own notifications: every lookup is by id and user, so others' are a 404. */
@@ -16,17 +13,9 @@ const pageSchema = z.object({ page: z.coerce.number().int().min(1).max(100_000).
 export async function index(req: Request, res: Response): Promise<void> {
   const user = signedInUser(req);
   const { page } = pageSchema.parse(req.query);
-  const [{ rows, count }, unread, timeZone] = await Promise.all([
-    Notification.findAndCountAll({
-      where: { userId: user.id },
-      order: [
-        ['createdAt', 'DESC'],
-        ['id', 'DESC'],
-      ],
-      limit: PER_PAGE,
-      offset: (page - 1) * PER_PAGE,
-    }),
-    Notification.count({ where: { userId: user.id, readAt: null } }),
+  const [{ rows, total }, unread, timeZone] = await Promise.all([
+    notificationsOf(user.id, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE }),
+    unreadCount(user.id),
     tenantTimeZone(),
   ]);
   res.render('notifications/index', {
@@ -36,10 +25,10 @@ export async function index(req: Request, res: Response): Promise<void> {
       read: n.readAt !== null,
       when: formatDateTime(n.createdAt, timeZone),
     })),
-    total: count,
+    total,
     unread,
     page,
-    pages: Math.max(1, Math.ceil(count / PER_PAGE)),
+    pages: Math.max(1, Math.ceil(total / PER_PAGE)),
     pageUrl: (n: number) => `/notifications?page=${n}`,
   });
 }
@@ -48,26 +37,16 @@ export async function index(req: Request, res: Response): Promise<void> {
 export async function unread(req: Request, res: Response): Promise<void> {
   const user = signedInUser(req);
   const [count, latest] = await Promise.all([
-    Notification.count({ where: { userId: user.id, readAt: null } }),
-    Notification.findAll({
-      where: { userId: user.id },
-      order: [
-        ['createdAt', 'DESC'],
-        ['id', 'DESC'],
-      ],
-      limit: 5,
-    }),
+    unreadCount(user.id),
+    notificationsOf(user.id, { limit: 5, offset: 0 }),
   ]);
   res.set('Cache-Control', 'no-store');
-  res.json({ count, latest: latest.map((n) => ({ ...toPayload(n), read: n.readAt !== null })) });
+  res.json({ count, latest: latest.rows.map((n) => ({ ...toPayload(n), read: n.readAt !== null })) });
 }
 
 // POST /notifications/:id/read: then on to the notification's page when asked (`next`).
 export async function read(req: Request, res: Response): Promise<void> {
-  const user = signedInUser(req);
-  const notification = await Notification.findOne({ where: { id: idParam(req.params.id), userId: user.id } });
-  if (!notification) throw new NotFound();
-  if (!notification.readAt) await notification.update({ readAt: new Date() });
+  const notification = await markRead(signedInUser(req).id, req.params.id);
   if (req.accepts(['html', 'json']) === 'json') {
     res.json({ id: String(notification.id), read: true });
     return;
@@ -77,11 +56,7 @@ export async function read(req: Request, res: Response): Promise<void> {
 
 // POST /notifications/read-all
 export async function readAll(req: Request, res: Response): Promise<void> {
-  const user = signedInUser(req);
-  const [marked] = await Notification.update(
-    { readAt: new Date() },
-    { where: { userId: user.id, readAt: null } },
-  );
+  const marked = await markAllRead(signedInUser(req).id);
   if (req.accepts(['html', 'json']) === 'json') {
     res.json({ marked });
     return;

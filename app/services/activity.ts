@@ -341,21 +341,26 @@ export async function feedPage(
   page: number,
   now = new Date(),
 ): Promise<FeedPage> {
+  const { items, total } = await feedSlice(where, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE }, now);
+  return { items, total, page, pages: Math.max(1, Math.ceil(total / PER_PAGE)) };
+}
+
+/** `limit` entries matching `where` from `offset` on, newest first, as feed items, and how many match. */
+export async function feedSlice(
+  where: WhereOptions<AuditLog>,
+  opts: { limit: number; offset: number },
+  now = new Date(),
+): Promise<{ items: FeedItem[]; total: number }> {
   const { rows, count } = await AuditLog.findAndCountAll({
     where,
     order: [
       ['createdAt', 'DESC'],
       ['id', 'DESC'],
     ],
-    limit: PER_PAGE,
-    offset: (page - 1) * PER_PAGE,
+    limit: opts.limit,
+    offset: opts.offset,
   });
-  return {
-    items: await feedItems(rows, now),
-    total: count,
-    page,
-    pages: Math.max(1, Math.ceil(count / PER_PAGE)),
-  };
+  return { items: await feedItems(rows, now), total: count };
 }
 
 /** The latest work entries (projects, tasks, comments, files) the user may see, for dashboards. */

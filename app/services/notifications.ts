@@ -1,7 +1,9 @@
 import { currentTransaction } from '../db/transaction-context.ts';
+import { NotFound } from '../errors.ts';
 import { log } from '../logger.ts';
 import { Notification } from '../models/notification.ts';
 import { requireTenant } from '../tenancy/context.ts';
+import { idParam } from '../validators/common.ts';
 
 /**
  * Notifications: saved in the tenant's `notifications` table first, then pushed to the user's open
@@ -99,4 +101,40 @@ function publish(room: string, payload: NotificationPayload): void {
   } catch (err) {
     log().warn({ err, room }, 'notification push failed; it stays in the list');
   }
+}
+
+/** A user's own notifications, newest first; `unread` keeps only those not yet read. */
+export async function notificationsOf(
+  userId: string,
+  opts: { limit: number; offset: number; unread?: boolean },
+): Promise<{ rows: Notification[]; total: number }> {
+  const { rows, count } = await Notification.findAndCountAll({
+    where: { userId, ...(opts.unread ? { readAt: null } : {}) },
+    order: [
+      ['createdAt', 'DESC'],
+      ['id', 'DESC'],
+    ],
+    limit: opts.limit,
+    offset: opts.offset,
+  });
+  return { rows, total: count };
+}
+
+/** How many of the user's notifications are unread. */
+export function unreadCount(userId: string): Promise<number> {
+  return Notification.count({ where: { userId, readAt: null } });
+}
+
+/** Marks one of the user's own notifications read (404 for anyone else's); reading it again changes nothing. */
+export async function markRead(userId: string, rawId: unknown): Promise<Notification> {
+  const notification = await Notification.findOne({ where: { id: idParam(rawId), userId } });
+  if (!notification) throw new NotFound();
+  if (!notification.readAt) await notification.update({ readAt: new Date() });
+  return notification;
+}
+
+/** Marks every unread notification of the user read; how many were. */
+export async function markAllRead(userId: string): Promise<number> {
+  const [marked] = await Notification.update({ readAt: new Date() }, { where: { userId, readAt: null } });
+  return marked;
 }
