@@ -18,18 +18,37 @@ export const slugField = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** The rules of every sign-up field but the plan, whose choices come from the plans table. */
+const signupFields = {
+  name: lineField(120, 2, 'must be at least 2 characters'),
+  kind: z.enum(TENANT_KINDS, { message: 'choose church or company' }),
+  slug: slugField,
+  adminName: lineField(120, 1),
+  email: emailField,
+  password: passwordField,
+};
+
 /** The self-service sign-up form; `planCodes` are the plans offered on it. */
 export function signupSchema(planCodes: readonly string[]) {
   return z.object({
-    name: formText(lineField(120, 2, 'must be at least 2 characters')),
-    kind: formText(z.enum(TENANT_KINDS, { message: 'choose church or company' })),
-    slug: formText(slugField),
-    adminName: formText(lineField(120, 1)),
-    email: formText(emailField),
-    password: formText(passwordField),
+    name: formText(signupFields.name),
+    kind: formText(signupFields.kind),
+    slug: formText(signupFields.slug),
+    adminName: formText(signupFields.adminName),
+    email: formText(signupFields.email),
+    password: formText(signupFields.password),
     plan: formText(z.string().refine((v) => planCodes.includes(v), 'choose one of the plans shown')),
   });
 }
+
+/**
+ * The sign-up as a JSON client sends it: the form's fields and rules, with typed values instead of
+ * the form's "anything reads as text". Whether the plan is offered is checked by `signUp`.
+ */
+export const signupBodySchema = z.object({
+  ...signupFields,
+  plan: z.string({ message: 'choose one of the plans shown' }).trim().min(1, 'choose a plan').max(32),
+});
 
 export type Signup = z.output<ReturnType<typeof signupSchema>>;
 

@@ -1,12 +1,11 @@
 import type { Request, Response } from 'express';
 import { currentAdmin } from '../../middleware/auth.ts';
-import { adjustCredit } from '../../services/billing.ts';
 import { formatCents } from '../../services/money.ts';
-import { logAdminAction } from '../../services/platform-admins.ts';
+import { adjustTenantCredit, findTenant } from '../../services/platform/tenant-admin.ts';
 import { formInput } from '../../validators/admin.validator.ts';
 import { ADJUSTMENT_FORM_FIELDS, adjustmentSchema } from '../../validators/billing.validator.ts';
 import { fieldErrors } from '../../validators/common.ts';
-import { findTenant, renderTenant } from './tenants.controller.ts';
+import { renderTenant } from './tenants.controller.ts';
 
 // POST /admin/tenants/:id/adjustments: corrects the credit either way, with its reason.
 export async function create(req: Request, res: Response): Promise<void> {
@@ -14,10 +13,11 @@ export async function create(req: Request, res: Response): Promise<void> {
   const values = formInput(req.body, ADJUSTMENT_FORM_FIELDS);
   const parsed = adjustmentSchema.safeParse(values);
   if (!parsed.success) return renderTenant(res, tenant, { values, errors: fieldErrors(parsed.error) });
-  const admin = currentAdmin(req);
   const { adjustAmount: amountCents, adjustNote: note } = parsed.data;
-  const { tenant: after, reactivated } = await adjustCredit(String(tenant.id), { amountCents, note }, admin);
-  logAdminAction(admin, 'tenant.adjustment', after, { amountCents, reactivated });
+  const { tenant: after, reactivated } = await adjustTenantCredit(currentAdmin(req), tenant, {
+    amountCents,
+    note,
+  });
   const amount = formatCents(amountCents, '$');
   const balance = formatCents(after.creditCents, '$');
   const below = BigInt(after.creditCents) < 0n && after.status !== 'past_due' && after.status !== 'suspended';

@@ -1,11 +1,11 @@
 import type { Request, Response } from 'express';
-import { Conflict, NotFound, ValidationError } from '../../errors.ts';
+import { ValidationError } from '../../errors.ts';
 import { currentAdmin } from '../../middleware/auth.ts';
 import { Plan } from '../../models/plan.ts';
 import { TENANT_KINDS, TENANT_STATUSES, Tenant } from '../../models/tenant.ts';
 import { billingSummary } from '../../services/billing.ts';
-import { logAdminAction } from '../../services/platform-admins.ts';
-import { type Provisioned, provisionTenant } from '../../services/provisioning.ts';
+import { createTenant, findTenant, searchTenants } from '../../services/platform/tenant-admin.ts';
+import type { Provisioned } from '../../services/provisioning.ts';
 import {
   formInput,
   TENANT_FORM_FIELDS,
@@ -14,18 +14,10 @@ import {
   tenantInputFromForm,
 } from '../../validators/admin.validator.ts';
 import { ledgerPageSchema } from '../../validators/billing.validator.ts';
-import { idParam } from '../../validators/common.ts';
 
 export interface Form {
   values: Record<string, string>;
   errors: Record<string, string>;
-}
-
-/** The tenant named by the URL; 404 for an unknown or malformed id. */
-export async function findTenant(id: unknown): Promise<Tenant> {
-  const tenant = await Tenant.findByPk(idParam(id));
-  if (!tenant) throw new NotFound();
-  return tenant;
 }
 
 /** The tenant's page, also re-rendered by its sub-resources when their form has a problem. */
@@ -44,13 +36,6 @@ export async function renderTenant(
   res.render('admin/tenants/show', { org: tenant, domains, users, plan, billing, ...form });
 }
 
-/** provisionTenant's field messages, on the form's fields (the address comes from the slug). */
-function provisioningErrors(err: ValidationError | Conflict): Record<string, string> {
-  if (err instanceof Conflict) return { slug: 'is already taken' };
-  const { domain, ...fields } = err.fields;
-  return domain ? { slug: `its address ${domain}`, ...fields } : fields;
-}
-
 async function renderNew(res: Response, form: Form): Promise<void> {
   const plans = await Plan.findAll({ order: [['position', 'ASC']] });
   res.status(Object.keys(form.errors).length ? 422 : 200);
@@ -60,7 +45,11 @@ async function renderNew(res: Response, form: Form): Promise<void> {
 // GET /admin/tenants
 export async function index(req: Request, res: Response): Promise<void> {
   const filter = tenantFilterSchema.parse(req.query);
-  const { rows, count } = await Tenant.search({ ...filter, perPage: TENANTS_PER_PAGE });
+  const { rows, count } = await searchTenants({
+    ...filter,
+    limit: TENANTS_PER_PAGE,
+    offset: (filter.page - 1) * TENANTS_PER_PAGE,
+  });
   res.render('admin/tenants/index', {
     tenants: rows,
     primaries: await Tenant.primaryDomains(rows),
@@ -87,12 +76,11 @@ export async function create(req: Request, res: Response): Promise<void> {
   const values = formInput(req.body, TENANT_FORM_FIELDS);
   let created: Provisioned;
   try {
-    created = await provisionTenant(tenantInputFromForm(values));
+    created = await createTenant(currentAdmin(req), tenantInputFromForm(values));
   } catch (err) {
-    if (!(err instanceof ValidationError || err instanceof Conflict)) throw err;
-    return renderNew(res, { values: { ...values, adminPassword: '' }, errors: provisioningErrors(err) });
+    if (!(err instanceof ValidationError)) throw err;
+    return renderNew(res, { values: { ...values, adminPassword: '' }, errors: err.fields });
   }
-  logAdminAction(currentAdmin(req), 'tenant.create', created.tenant, { plan: created.tenant.plan });
   req.flash('success', `${created.tenant.name} was created.`);
   res.redirect(`/admin/tenants/${created.tenant.id}`);
 }

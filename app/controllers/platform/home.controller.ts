@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { TRIAL_DAYS } from './signups.controller.ts';
+import { TRIAL_DAYS } from '../../services/platform/signups.ts';
 
 // GET /  (root domain)
 export function show(_req: Request, res: Response): void {

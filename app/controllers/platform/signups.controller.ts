@@ -1,30 +1,16 @@
 import type { Request, Response } from 'express';
 import { config } from '../../../config/index.ts';
-import { Conflict, ValidationError } from '../../errors.ts';
-import { log } from '../../logger.ts';
-import { Plan } from '../../models/plan.ts';
-import type { Tenant } from '../../models/tenant.ts';
-import type { User } from '../../models/user.ts';
-import { sendMail } from '../../services/mailer.ts';
+import { ValidationError } from '../../errors.ts';
+import type { Plan } from '../../models/plan.ts';
 import { formatCents } from '../../services/money.ts';
-import { provisionTenant } from '../../services/provisioning.ts';
-import { issueToken } from '../../services/tokens.ts';
+import { offeredPlans, signUp, TRIAL_DAYS } from '../../services/platform/signups.ts';
 import { hostUrl } from '../../services/urls.ts';
-import { withTenant } from '../../tenancy/context.ts';
 import { fieldErrors } from '../../validators/common.ts';
-import { formErrors, type Signup, signupSchema } from '../../validators/signup.validator.ts';
+import { signupSchema } from '../../validators/signup.validator.ts';
 
-export const TRIAL_DAYS = 14;
 const KEPT_FIELDS = ['name', 'kind', 'slug', 'adminName', 'email', 'plan'] as const;
 
 type FormValues = Partial<Record<(typeof KEPT_FIELDS)[number], string>>;
-
-interface SignedUp {
-  tenant: Tenant;
-  admin: User;
-  domain: string;
-  token: string;
-}
 
 // GET /signup
 export async function newSignup(req: Request, res: Response): Promise<void> {
@@ -39,25 +25,13 @@ export async function create(req: Request, res: Response): Promise<void> {
   const parsed = signupSchema(plans.map((p) => p.code)).safeParse(req.body ?? {});
   if (!parsed.success)
     return renderForm(res.status(422), plans, keptInput(req.body), fieldErrors(parsed.error));
-  let signedUp: SignedUp;
   try {
-    signedUp = await signUp(parsed.data);
+    const { domain, token } = await signUp(parsed.data, { handOff: true });
+    res.redirect(303, hostUrl(domain, `/session/handoff/${token}`));
   } catch (err) {
-    if (!(err instanceof ValidationError || err instanceof Conflict)) throw err;
-    const errors = err instanceof ValidationError ? formErrors(err.fields) : { slug: 'is already taken' };
-    return renderForm(res.status(422), plans, keptInput(req.body), errors);
+    if (!(err instanceof ValidationError)) throw err;
+    renderForm(res.status(422), plans, keptInput(req.body), err.fields);
   }
-  sendWelcome(signedUp);
-  res.redirect(303, hostUrl(signedUp.domain, `/session/handoff/${signedUp.token}`));
-}
-
-function offeredPlans(): Promise<Plan[]> {
-  return Plan.findAll({
-    order: [
-      ['position', 'ASC'],
-      ['id', 'ASC'],
-    ],
-  });
 }
 
 function renderForm(res: Response, plans: Plan[], values: FormValues, errors: Record<string, string>): void {
@@ -88,55 +62,4 @@ function keptInput(body: Record<string, unknown> | undefined): FormValues {
     values[field] = typeof v === 'string' ? v.slice(0, 300) : '';
   }
   return values;
-}
-
-/**
- * Creates the tenant on a trial with its admin and, in the same transaction and tenant, the admin's
- * one-minute sign-in token: the session has to start on the new host, since cookies are per host.
- */
-async function signUp(form: Signup): Promise<SignedUp> {
-  let token = '';
-  const created = await provisionTenant(
-    {
-      slug: form.slug,
-      name: form.name,
-      kind: form.kind,
-      plan: form.plan,
-      adminName: form.adminName,
-      adminEmail: form.email,
-      adminPassword: form.password,
-      trialDays: TRIAL_DAYS,
-    },
-    {
-      extraSteps: async ({ admin }) => {
-        token = await issueToken(admin.id, 'login');
-      },
-    },
-  );
-  log().info({ tenant: created.tenant.slug, plan: form.plan }, 'signed up');
-  return { ...created, token };
-}
-
-const longDate = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
-
-/**
- * The welcome e-mail, sent as the new tenant (the mailer marks mail with the current tenant). Not
- * awaited: a slow mail server must not hold the redirect past the token's minute, and a failure
- * must not undo a sign-up that has succeeded.
- */
-function sendWelcome({ tenant, admin, domain }: SignedUp): void {
-  const mail = {
-    to: admin.email,
-    subject: `Welcome to Steward: ${tenant.name} is ready`,
-    template: 'welcome',
-    locals: {
-      name: admin.name,
-      email: admin.email,
-      url: hostUrl(domain),
-      trialEndsOn: tenant.trialEndsAt ? longDate.format(tenant.trialEndsAt) : null,
-    },
-  };
-  void withTenant(tenant.toRef(), () => sendMail(mail)).catch((err: unknown) =>
-    log().error({ err, tenant: tenant.slug }, 'welcome e-mail failed'),
-  );
 }

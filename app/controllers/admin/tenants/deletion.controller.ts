@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
 import { currentAdmin } from '../../../middleware/auth.ts';
+import { findTenant } from '../../../services/platform/tenant-admin.ts';
 import { logAdminAction } from '../../../services/platform-admins.ts';
 import { deleteTenant } from '../../../services/provisioning.ts';
 import { formInput } from '../../../validators/admin.validator.ts';
-import { findTenant } from '../tenants.controller.ts';
 
 // GET /admin/tenants/:id/delete: asks for the slug to be typed back.
 export async function newDeletion(req: Request, res: Response): Promise<void> {

@@ -3,12 +3,13 @@ import { NotFound, ValidationError } from '../../../errors.ts';
 import { currentAdmin } from '../../../middleware/auth.ts';
 import type { Domain } from '../../../models/domain.ts';
 import type { Tenant } from '../../../models/tenant.ts';
+import { findTenant } from '../../../services/platform/tenant-admin.ts';
 import { logAdminAction } from '../../../services/platform-admins.ts';
 import { formInput } from '../../../validators/admin.validator.ts';
 import { idParam } from '../../../validators/common.ts';
 import { domainSchema } from '../../../validators/domain.validator.ts';
 import { parseOrThrow } from '../../../validators/tenant.validator.ts';
-import { findTenant, renderTenant } from '../tenants.controller.ts';
+import { renderTenant } from '../tenants.controller.ts';
 
 /** One of the tenant's own domains; another tenant's domain id is a 404 like an unknown one. */
 export async function findDomain(tenant: Tenant, id: unknown): Promise<Domain> {

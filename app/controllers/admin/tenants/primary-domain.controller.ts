@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { currentAdmin } from '../../../middleware/auth.ts';
+import { findTenant } from '../../../services/platform/tenant-admin.ts';
 import { logAdminAction } from '../../../services/platform-admins.ts';
-import { findTenant } from '../tenants.controller.ts';
 import { findDomain } from './domains.controller.ts';
 
 // POST /admin/tenants/:id/domains/:domainId/primary

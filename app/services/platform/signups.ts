@@ -1,0 +1,103 @@
+import { Conflict, ValidationError } from '../../errors.ts';
+import { log } from '../../logger.ts';
+import { Plan } from '../../models/plan.ts';
+import type { Tenant } from '../../models/tenant.ts';
+import type { User } from '../../models/user.ts';
+import { withTenant } from '../../tenancy/context.ts';
+import { formErrors, type Signup } from '../../validators/signup.validator.ts';
+import { sendMail } from '../mailer.ts';
+import { provisionTenant } from '../provisioning.ts';
+import { issueToken } from '../tokens.ts';
+import { hostUrl } from '../urls.ts';
+
+/** Days a self-service sign-up is free before credit is needed. */
+export const TRIAL_DAYS = 14;
+
+export interface SignedUp {
+  tenant: Tenant;
+  admin: User;
+  /** The new tenant's primary domain. */
+  domain: string;
+  /** The admin's one-minute sign-in token for the new host, when a hand-off was asked for. */
+  token: string | null;
+}
+
+export interface SignUpOptions {
+  /** Issue a hand-off token: a browser's session has to start on the new host, since cookies are per host. */
+  handOff?: boolean;
+}
+
+/** The plans a sign-up may choose, in the order they are offered. */
+export function offeredPlans(): Promise<Plan[]> {
+  return Plan.findAll({
+    order: [
+      ['position', 'ASC'],
+      ['id', 'ASC'],
+    ],
+  });
+}
+
+/**
+ * Signs an organisation up: a tenant on a trial of the chosen plan with its first admin and, in the
+ * same transaction and tenant, the admin's hand-off token when asked for; then the welcome e-mail.
+ * Every refusal (a field, a reserved or taken subdomain, an unknown plan) is a ValidationError
+ * under the sign-up's own field names.
+ */
+export async function signUp(form: Signup, opts: SignUpOptions = {}): Promise<SignedUp> {
+  if (!(await Plan.count({ where: { code: form.plan } })))
+    throw new ValidationError({ plan: 'choose one of the plans shown' });
+  let token: string | null = null;
+  let created: Awaited<ReturnType<typeof provisionTenant>>;
+  try {
+    created = await provisionTenant(
+      {
+        slug: form.slug,
+        name: form.name,
+        kind: form.kind,
+        plan: form.plan,
+        adminName: form.adminName,
+        adminEmail: form.email,
+        adminPassword: form.password,
+        trialDays: TRIAL_DAYS,
+      },
+      {
+        extraSteps: async ({ admin }) => {
+          if (opts.handOff) token = await issueToken(admin.id, 'login');
+        },
+      },
+    );
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ValidationError(formErrors(err.fields), err.message);
+    // Two sign-ups for one subdomain at once: the loser hears what a later one would.
+    if (err instanceof Conflict) throw new ValidationError({ slug: 'is already taken' }, err.message);
+    throw err;
+  }
+  log().info({ tenant: created.tenant.slug, plan: form.plan }, 'signed up');
+  const signedUp = { ...created, token };
+  sendWelcome(signedUp);
+  return signedUp;
+}
+
+const longDate = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
+
+/**
+ * The welcome e-mail, sent as the new tenant (the mailer marks mail with the current tenant). Not
+ * awaited: a slow mail server must not hold the answer past the hand-off token's minute, and a
+ * failure must not undo a sign-up that has succeeded.
+ */
+function sendWelcome({ tenant, admin, domain }: SignedUp): void {
+  const mail = {
+    to: admin.email,
+    subject: `Welcome to Steward: ${tenant.name} is ready`,
+    template: 'welcome',
+    locals: {
+      name: admin.name,
+      email: admin.email,
+      url: hostUrl(domain),
+      trialEndsOn: tenant.trialEndsAt ? longDate.format(tenant.trialEndsAt) : null,
+    },
+  };
+  void withTenant(tenant.toRef(), () => sendMail(mail)).catch((err: unknown) =>
+    log().error({ err, tenant: tenant.slug }, 'welcome e-mail failed'),
+  );
+}
