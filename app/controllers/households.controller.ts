@@ -1,10 +1,15 @@
 import type { Request, Response } from 'express';
-import { literal, Op } from 'sequelize';
-import { NotFound } from '../errors.ts';
-import { Household } from '../models/household.ts';
-import { Member } from '../models/member.ts';
-import * as audit from '../services/audit.ts';
+import type { Household } from '../models/household.ts';
 import { fullName } from '../services/member-directory.ts';
+import {
+  createHousehold,
+  deleteHousehold,
+  householdFormOf,
+  loadHousehold as loadHouseholdById,
+  membersOf,
+  searchHouseholds,
+  updateHousehold,
+} from '../services/people/households.ts';
 import { fieldErrors, idParam } from '../validators/common.ts';
 import {
   HOUSEHOLDS_PER_PAGE,
@@ -18,27 +23,14 @@ type Errors = Record<string, string>;
 // GET /households: by name, with how many people each has.
 export async function index(req: Request, res: Response): Promise<void> {
   const filter = householdFilterSchema.parse(req.query);
-  const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const { rows, count } = await Household.findAndCountAll({
-    attributes: {
-      include: [
-        [literal('(SELECT count(*) FROM members m WHERE m.household_id = "Household"."id")::int'), 'size'],
-      ],
-    },
-    where: filter.q ? { name: { [Op.iLike]: pattern } } : {},
-    order: [
-      ['name', 'ASC'],
-      ['id', 'ASC'],
-    ],
-    limit: HOUSEHOLDS_PER_PAGE,
-    offset: (filter.page - 1) * HOUSEHOLDS_PER_PAGE,
-  });
-  const pages = Math.max(1, Math.ceil(count / HOUSEHOLDS_PER_PAGE));
+  const window = { limit: HOUSEHOLDS_PER_PAGE, offset: (filter.page - 1) * HOUSEHOLDS_PER_PAGE };
+  const { rows, total } = await searchHouseholds(filter, window);
+  const pages = Math.max(1, Math.ceil(total / HOUSEHOLDS_PER_PAGE));
   const pageUrl = (page: number) => `/households?${new URLSearchParams({ q: filter.q, page: String(page) })}`;
   res.render('households/index', {
     title: 'Households',
     households: rows,
-    total: count,
+    total,
     pages,
     values: filter,
     pageUrl,
@@ -62,8 +54,7 @@ export async function create(req: Request, res: Response): Promise<void> {
   const values = householdFormValues(req.body);
   const parsed = householdSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderForm(res, 422, { values, errors: fieldErrors(parsed.error) });
-  const household = await Household.create(parsed.data);
-  await recordChange('household.created', household, null);
+  const household = await createHousehold(parsed.data);
   req.flash('success', `The household "${household.name}" was added.`);
   res.redirect(`/households/${household.id}`);
 }
@@ -71,8 +62,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 // GET /households/:id/edit
 export async function edit(req: Request, res: Response): Promise<void> {
   const household = await loadHousehold(req);
-  const values = { name: household.name, address: household.address ?? '', phone: household.phone ?? '' };
-  renderForm(res, 200, { household, values, errors: {} });
+  renderForm(res, 200, { household, values: householdFormOf(household), errors: {} });
 }
 
 // POST /households/:id
@@ -81,9 +71,7 @@ export async function update(req: Request, res: Response): Promise<void> {
   const values = householdFormValues(req.body);
   const parsed = householdSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderForm(res, 422, { household, values, errors: fieldErrors(parsed.error) });
-  const before = snapshot(household);
-  await household.update(parsed.data);
-  await recordChange('household.updated', household, before);
+  await updateHousehold(household, parsed.data);
   req.flash('success', `The household "${household.name}" was saved.`);
   res.redirect(`/households/${household.id}`);
 }
@@ -91,39 +79,13 @@ export async function update(req: Request, res: Response): Promise<void> {
 // POST /households/:id/delete: its people stay in the directory, without a household (FK SET NULL).
 export async function destroy(req: Request, res: Response): Promise<void> {
   const household = await loadHousehold(req);
-  const before = { ...snapshot(household), members: (await membersOf(household)).map(fullName) };
-  await household.destroy();
-  await audit.record({
-    action: 'household.deleted',
-    recordType: 'household',
-    recordId: household.id,
-    recordLabel: household.name,
-    before,
-  });
+  await deleteHousehold(household);
   req.flash('success', `The household "${household.name}" was deleted. Its people were kept.`);
   res.redirect('/households');
 }
 
-async function loadHousehold(req: Request): Promise<Household> {
-  const household = await Household.findByPk(idParam(req.params.id));
-  if (!household) throw new NotFound();
-  return household;
-}
-
-function membersOf(household: Household): Promise<Member[]> {
-  return Member.findAll({
-    where: { householdId: household.id },
-    order: [
-      ['lastName', 'ASC'],
-      ['firstName', 'ASC'],
-      ['id', 'ASC'],
-    ],
-  });
-}
-
-/** A copy of the fields: `get()` hands back the live values, which a later update changes. */
-function snapshot(household: Household): Record<string, unknown> {
-  return { ...household.get({ plain: true }) };
+function loadHousehold(req: Request): Promise<Household> {
+  return loadHouseholdById(idParam(req.params.id));
 }
 
 function renderForm(
@@ -134,17 +96,4 @@ function renderForm(
   const view = locals.household ? 'households/edit' : 'households/new';
   const title = locals.household ? `Edit ${locals.household.name}` : 'Add a household';
   res.status(status).render(view, { title, ...locals });
-}
-
-async function recordChange(action: string, household: Household, before: Record<string, unknown> | null) {
-  const after = snapshot(household);
-  if (before && !Object.keys(audit.diff(before, after)).length) return;
-  await audit.record({
-    action,
-    recordType: 'household',
-    recordId: household.id,
-    recordLabel: household.name,
-    before,
-    after,
-  });
 }

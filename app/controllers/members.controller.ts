@@ -1,29 +1,27 @@
 import type { Request, Response } from 'express';
-import { UniqueConstraintError } from 'sequelize';
-import { NotFound } from '../errors.ts';
+import { ValidationError } from '../errors.ts';
 import { currentUser } from '../middleware/auth.ts';
-import { Household } from '../models/household.ts';
 import { MEMBER_STATUSES, Member } from '../models/member.ts';
-import { User } from '../models/user.ts';
 import * as policy from '../policies/member.policy.ts';
-import * as audit from '../services/audit.ts';
 import {
-  findMember,
   fullName,
   groupChoices,
   householdChoices,
   linkableUsers,
-  memberEmailTaken,
   memberFacts,
-  memberLinkedTo,
-  memberSnapshot,
   searchMembers,
 } from '../services/member-directory.ts';
 import { formatCents } from '../services/money.ts';
+import {
+  createMember,
+  deleteMember,
+  loadMember as loadMemberById,
+  memberFormOf,
+  updateMember,
+} from '../services/people/members.ts';
 import { fieldErrors, idParam } from '../validators/common.ts';
 import {
   filterParams,
-  type MemberInput,
   type MemberSort,
   memberFilterSchema,
   memberFormValues,
@@ -67,11 +65,8 @@ export async function create(req: Request, res: Response): Promise<void> {
   const values = memberFormValues(req.body);
   const parsed = memberSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderForm(res, 422, { values, errors: fieldErrors(parsed.error) });
-  const errors = await conflicts(parsed.data);
-  if (Object.keys(errors).length) return renderForm(res, 422, { values, errors });
-  const member = await Member.create(parsed.data).catch(unlessDuplicate);
-  if (!member) return renderForm(res, 422, { values, errors: await raceErrors(parsed.data) });
-  await recordChange('member.created', member, null);
+  const member = await createMember(parsed.data).catch(refusedFields);
+  if (!(member instanceof Member)) return renderForm(res, 422, { values, errors: member });
   req.flash('success', `${fullName(member)} was added.`);
   res.redirect(`/members/${member.id}`);
 }
@@ -79,7 +74,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 // GET /members/:id/edit
 export async function edit(req: Request, res: Response): Promise<void> {
   const member = await loadMember(req);
-  await renderForm(res, 200, { member, values: valuesOf(member), errors: {} });
+  await renderForm(res, 200, { member, values: memberFormOf(member), errors: {} });
 }
 
 // POST /members/:id
@@ -88,13 +83,8 @@ export async function update(req: Request, res: Response): Promise<void> {
   const values = memberFormValues(req.body);
   const parsed = memberSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderForm(res, 422, { member, values, errors: fieldErrors(parsed.error) });
-  const errors = await conflicts(parsed.data, member.id);
-  if (Object.keys(errors).length) return renderForm(res, 422, { member, values, errors });
-  const before = memberSnapshot(member);
-  const saved = await member.update(parsed.data).catch(unlessDuplicate);
-  if (!saved)
-    return renderForm(res, 422, { member, values, errors: await raceErrors(parsed.data, member.id) });
-  await recordChange('member.updated', member, before);
+  const saved = await updateMember(member, parsed.data).catch(refusedFields);
+  if (!(saved instanceof Member)) return renderForm(res, 422, { member, values, errors: saved });
   req.flash('success', `${fullName(member)} was saved.`);
   res.redirect(`/members/${member.id}`);
 }
@@ -102,41 +92,14 @@ export async function update(req: Request, res: Response): Promise<void> {
 // POST /members/:id/delete: attendance and group places go with the person; contributions stay, unlinked.
 export async function destroy(req: Request, res: Response): Promise<void> {
   const member = await loadMember(req);
-  const before = memberSnapshot(member);
-  await member.destroy();
-  await audit.record({
-    action: 'member.deleted',
-    recordType: 'member',
-    recordId: member.id,
-    recordLabel: fullName(member),
-    before,
-  });
+  await deleteMember(member);
   req.flash('success', `${fullName(member)} was deleted.`);
   res.redirect('/members');
 }
 
 /** The person named by the URL; 404 when this tenant has no such person. */
-async function loadMember(req: Request): Promise<Member> {
-  const member = await findMember(idParam(req.params.id));
-  if (!member) throw new NotFound();
-  return member;
-}
-
-function valuesOf(member: Member): Record<string, string> {
-  const text = (v: string | null) => v ?? '';
-  return {
-    firstName: member.firstName,
-    lastName: member.lastName,
-    email: text(member.email),
-    phone: text(member.phone),
-    address: text(member.address),
-    birthDate: text(member.birthDate),
-    status: member.status,
-    joinedOn: text(member.joinedOn),
-    notes: text(member.notes),
-    householdId: member.householdId ? String(member.householdId) : '',
-    userId: member.userId ? String(member.userId) : '',
-  };
+function loadMember(req: Request): Promise<Member> {
+  return loadMemberById(idParam(req.params.id));
 }
 
 async function renderForm(
@@ -151,44 +114,8 @@ async function renderForm(
   res.status(status).render(view, { title, households, users, statuses: MEMBER_STATUSES, ...locals });
 }
 
-/** What the database would refuse or what no longer exists, as field messages. */
-async function conflicts(data: MemberInput, exceptId?: string): Promise<Errors> {
-  const errors: Errors = {};
-  if (data.email && (await memberEmailTaken(data.email, exceptId))) {
-    errors.email = 'is already used by someone in the directory';
-  }
-  if (data.householdId && !(await Household.findByPk(data.householdId))) {
-    errors.householdId = 'no longer exists';
-  }
-  if (data.userId) {
-    const linked = await memberLinkedTo(data.userId, exceptId);
-    if (linked) errors.userId = `is already linked to ${fullName(linked)}`;
-    else if (!(await User.findByPk(data.userId))) errors.userId = 'no longer exists';
-  }
-  return errors;
-}
-
-/** Two saves that raced past the checks: the unique indexes refused one; say which field. */
-async function raceErrors(data: MemberInput, exceptId?: string): Promise<Errors> {
-  const errors = await conflicts(data, exceptId);
-  return Object.keys(errors).length ? errors : { _: 'Someone changed this record meanwhile. Try again.' };
-}
-
-function unlessDuplicate(err: unknown): null {
-  if (err instanceof UniqueConstraintError) return null;
+/** The field messages of a refused save; any other error goes on to the error handler. */
+function refusedFields(err: unknown): Errors {
+  if (err instanceof ValidationError) return err.fields;
   throw err;
-}
-
-/** A save that changed nothing is not logged. */
-async function recordChange(action: string, member: Member, before: Record<string, unknown> | null) {
-  const after = memberSnapshot(member);
-  if (before && !Object.keys(audit.diff(before, after)).length) return;
-  await audit.record({
-    action,
-    recordType: 'member',
-    recordId: member.id,
-    recordLabel: fullName(member),
-    before,
-    after,
-  });
 }

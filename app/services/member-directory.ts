@@ -100,11 +100,14 @@ const ROW_ATTRIBUTES = ['id', 'firstName', 'lastName', 'email', 'phone', 'status
 type RawMemberRow = Omit<MemberRow, 'household'> & { household: { id: string | null; name: string } };
 
 /**
- * One page of the directory, with the total count of matches. The count reads `members` alone (the
- * household join only adds names to the page), and both queries run at once. The page selects only
- * the columns the list shows and comes back as plain rows.
+ * One page of the directory (the filter's page of 50, or `window` when given), with the total count
+ * of matches. The count reads `members` alone (the household join only adds names to the page), and
+ * both queries run at once. The page selects only the columns the list shows and comes back as plain rows.
  */
-export async function searchMembers(filter: MemberFilter) {
+export async function searchMembers(
+  filter: MemberFilter,
+  window = { limit: MEMBERS_PER_PAGE, offset: (filter.page - 1) * MEMBERS_PER_PAGE },
+) {
   const where = whereOf(filter);
   const [count, rows] = await Promise.all([
     Member.count({ where }),
@@ -113,8 +116,8 @@ export async function searchMembers(filter: MemberFilter) {
       where,
       include: [{ model: Household, as: 'household', attributes: ['id', 'name'] }],
       order: orderOf(filter),
-      limit: MEMBERS_PER_PAGE,
-      offset: (filter.page - 1) * MEMBERS_PER_PAGE,
+      limit: window.limit,
+      offset: window.offset,
       raw: true,
       nest: true,
       // raw: true returns plain rows, which Sequelize's types still describe as instances.
