@@ -1,5 +1,7 @@
 import { type FindOptions, literal, Op, type Order, QueryTypes, type WhereOptions } from 'sequelize';
 import { db } from '../db/database.ts';
+import { inTransaction } from '../db/transaction-context.ts';
+import { Conflict } from '../errors.ts';
 import { Contribution, Expense, Fund, Member } from '../models/index.ts';
 import { ID_RE } from '../validators/common.ts';
 import type { ContributionFilter, ExpenseFilter } from '../validators/finance.validator.ts';
@@ -222,6 +224,15 @@ export function findPeople(q: string): Promise<MemberChoice[]> {
   return choices({ where: matching(q), limit: PEOPLE_FOUND });
 }
 
+/** The member and fund an entry was loaded with (`findContribution`, `findExpense`, the searches). */
+export function loadedWith(entry: Contribution | Expense): {
+  member: MemberChoice | null;
+  fund: Fund | null;
+} {
+  const { member, fund } = entry as unknown as { member?: MemberChoice | null; fund?: Fund | null };
+  return { member: member ?? null, fund: fund ?? null };
+}
+
 export function memberName(m: { firstName: string; lastName: string } | null | undefined): string {
   return m ? `${m.firstName} ${m.lastName}`.trim() : '';
 }
@@ -236,13 +247,38 @@ export async function expenseCategories(): Promise<string[]> {
   return rows.map((r) => r.category);
 }
 
-export class EntryLocked extends Error {}
+/** An entry that is a reversal or was reversed: a 409 whose message says why. */
+export class EntryLocked extends Conflict {}
+
+/** Why `fundId` cannot take a new or corrected entry (unknown, or inactive and not `keepId`); null when it can. */
+export async function fundProblem(fundId: string, keepId?: string | null): Promise<string | null> {
+  const fund = await Fund.findByPk(fundId);
+  return !fund || (!fund.active && String(keepId) !== fundId) ? 'choose an active fund' : null;
+}
+
+/**
+ * Locks the entry's row for the rest of the transaction the caller is in, so an edit and a
+ * reversal of it never run at once, and reads it again; throws EntryLocked when it can no longer
+ * be changed.
+ */
+export async function lockForChange<E extends Contribution | Expense>(
+  kind: LedgerKind,
+  entry: E,
+): Promise<E> {
+  const model = (kind === 'contribution' ? Contribution : Expense) as unknown as typeof Contribution;
+  // Only the entry's own row: FOR UPDATE cannot take the outer-joined member or fund along.
+  await model.findByPk(entry.id, { lock: true, attributes: ['id'] });
+  await entry.reload();
+  const locked = await lockReason(kind, entry);
+  if (locked) throw new EntryLocked(locked);
+  return entry;
+}
 
 /**
  * Records the negative entry that cancels entry `id`, on the same date so every period's totals
- * (and a giving statement) leave the original out, in one transaction that locks the original so
- * two clicks cannot reverse it twice. Throws EntryLocked when it is already reversed or is
- * itself a reversal; returns null when there is no such entry.
+ * (and a giving statement) leave the original out, in the caller's transaction (or one of its
+ * own) that locks the original so two clicks cannot reverse it twice. Throws EntryLocked when it
+ * is already reversed or is itself a reversal; returns null when there is no such entry.
  */
 export async function reverse<K extends LedgerKind>(
   kind: K,
@@ -250,7 +286,7 @@ export async function reverse<K extends LedgerKind>(
   reason: string | null,
   userId: string | null,
 ): Promise<{ original: Contribution | Expense; reversal: Contribution | Expense } | null> {
-  return db().transaction(async () => {
+  return inTransaction(db(), async () => {
     const original =
       kind === 'contribution'
         ? await Contribution.findByPk(id, { lock: true })

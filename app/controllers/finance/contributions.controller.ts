@@ -1,20 +1,20 @@
 import type { Request, Response } from 'express';
-import { NotFound } from '../../errors.ts';
+import { ValidationError } from '../../errors.ts';
 import { currentUser } from '../../middleware/auth.ts';
 import { CONTRIBUTION_METHODS } from '../../models/contribution.ts';
-import { Contribution, Fund, Member } from '../../models/index.ts';
-import * as audit from '../../services/audit.ts';
+import { type Contribution, Member } from '../../models/index.ts';
+import * as contributions from '../../services/finance/contributions.ts';
 import * as ledger from '../../services/ledger.ts';
+import { EntryLocked } from '../../services/ledger.ts';
 import { formatCents } from '../../services/money.ts';
 import { fieldErrors, ID_RE } from '../../validators/common.ts';
 import {
-  type ContributionInput,
   contributionFilterSchema,
   contributionFormValues,
   contributionSchema,
-  idParam,
   today,
 } from '../../validators/finance.validator.ts';
+import { refusal, refusalOrLock } from './refusals.ts';
 
 type Errors = Record<string, string>;
 
@@ -84,12 +84,11 @@ export async function newContribution(req: Request, res: Response): Promise<void
 // POST /finance/contributions
 export async function create(req: Request, res: Response): Promise<void> {
   const values = contributionFormValues(req.body);
-  const input = await validContribution(req.body, null);
-  if ('errors' in input) return renderForm(res, 422, { values, errors: input.errors });
-  const { amount, ...fields } = input.data;
-  const createdBy = currentUser(req)?.id ?? null;
-  const entry = await Contribution.create({ ...fields, amountCents: amount, createdBy });
-  await record('contribution.created', entry, null);
+  const parsed = contributionSchema.safeParse(req.body ?? {});
+  const entry = parsed.success
+    ? await contributions.createContribution(parsed.data, currentUser(req)).catch(refusal)
+    : new ValidationError(fieldErrors(parsed.error));
+  if (entry instanceof ValidationError) return renderForm(res, 422, { values, errors: entry.fields });
   req.flash('success', `${formatCents(entry.amountCents)} was recorded.`);
   res.redirect(`/finance/contributions/${entry.id}`);
 }
@@ -99,7 +98,7 @@ export async function edit(req: Request, res: Response): Promise<void> {
   const entry = await loadContribution(req);
   const locked = await ledger.lockReason('contribution', entry);
   if (locked) return refuseLocked(req, res, entry, locked);
-  await renderForm(res, 200, { entry, values: valuesOf(entry), errors: {} });
+  await renderForm(res, 200, { entry, values: contributions.contributionValues(entry), errors: {} });
 }
 
 // POST /finance/contributions/:id: a correction, audited with the values before and after.
@@ -108,40 +107,19 @@ export async function update(req: Request, res: Response): Promise<void> {
   const locked = await ledger.lockReason('contribution', entry);
   if (locked) return refuseLocked(req, res, entry, locked);
   const values = contributionFormValues(req.body);
-  const input = await validContribution(req.body, entry);
-  if ('errors' in input) return renderForm(res, 422, { entry, values, errors: input.errors });
-  const before = ledger.snapshot(entry);
-  const { amount, ...fields } = input.data;
-  await entry.update({ ...fields, amountCents: amount });
-  await record('contribution.updated', entry, before);
+  const parsed = contributionSchema.safeParse(req.body ?? {});
+  const saved = parsed.success
+    ? await contributions.correctContribution(entry, parsed.data).catch(refusalOrLock)
+    : new ValidationError(fieldErrors(parsed.error));
+  if (saved instanceof EntryLocked) return refuseLocked(req, res, entry, saved.message);
+  if (saved instanceof ValidationError) return renderForm(res, 422, { entry, values, errors: saved.fields });
   req.flash('success', `${res.locals.words.contribution} #${entry.id} was corrected.`);
   res.redirect(`/finance/contributions/${entry.id}`);
 }
 
 /** The entry named by the URL, with its member and fund; 404 when this tenant has none. */
-export async function loadContribution(req: Request): Promise<Contribution> {
-  const entry = await ledger.findContribution(idParam(req.params.id));
-  if (!entry) throw new NotFound();
-  return entry;
-}
-
-/** Audits a change to `entry` from `before` (null for a new entry); a save that changed nothing is not logged. */
-export async function record(
-  action: string,
-  entry: Contribution,
-  before: Record<string, unknown> | null,
-): Promise<void> {
-  const after = ledger.snapshot(entry);
-  if (before && !Object.keys(audit.diff(before, after)).length) return;
-  const label = `${formatCents(entry.amountCents)} on ${entry.receivedOn}`;
-  await audit.record({
-    action,
-    recordType: 'contribution',
-    recordId: entry.id,
-    recordLabel: label,
-    before,
-    after,
-  });
+export function loadContribution(req: Request): Promise<Contribution> {
+  return contributions.loadContribution(req.params.id);
 }
 
 function refuseLocked(req: Request, res: Response, entry: Contribution, reason: string): void {
@@ -151,33 +129,6 @@ function refuseLocked(req: Request, res: Response, entry: Contribution, reason: 
 
 async function findMember(raw: string): Promise<Member | null> {
   return ID_RE.test(raw) ? Member.findByPk(raw) : null;
-}
-
-/** The form's fields, with the fund (active, or the entry's own) and the person checked to exist. */
-async function validContribution(
-  body: unknown,
-  entry: Contribution | null,
-): Promise<{ data: ContributionInput } | { errors: Errors }> {
-  const parsed = contributionSchema.safeParse(body ?? {});
-  const errors: Errors = parsed.success ? {} : fieldErrors(parsed.error);
-  if (!parsed.success) return { errors };
-  const { fundId, memberId } = parsed.data;
-  const fund = await Fund.findByPk(fundId);
-  if (!fund || (!fund.active && String(entry?.fundId) !== fundId)) errors.fundId = 'choose an active fund';
-  if (memberId && !(await Member.findByPk(memberId))) errors.memberId = 'is not a known person';
-  return Object.keys(errors).length ? { errors } : { data: parsed.data };
-}
-
-function valuesOf(entry: Contribution): Record<string, string> {
-  return {
-    memberId: entry.memberId ? String(entry.memberId) : '',
-    fundId: String(entry.fundId),
-    amount: formatCents(entry.amountCents),
-    receivedOn: entry.receivedOn,
-    method: entry.method,
-    reference: entry.reference ?? '',
-    note: entry.note ?? '',
-  };
 }
 
 async function renderForm(

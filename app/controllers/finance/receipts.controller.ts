@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
-import { NotFound } from '../../errors.ts';
-import { contentDisposition, fileStore } from '../../services/storage.ts';
+import type { Expense } from '../../models/index.ts';
+import { openReceipt } from '../../services/finance/expenses.ts';
+import { contentDisposition } from '../../services/storage.ts';
 import { loadExpense } from './expenses.controller.ts';
 
 // Types a browser can show by itself; anything else is downloaded.
@@ -8,20 +9,21 @@ const SHOWN_INLINE = new Set(['application/pdf', 'image/png', 'image/jpeg', 'ima
 
 // GET /finance/expenses/:id/receipt: the only way to a receipt file, for people who see the entries.
 export async function show(req: Request, res: Response): Promise<void> {
-  const entry = await loadExpense(req);
-  if (!entry.receiptKey) throw new NotFound('This expense has no receipt.');
-  const file = await fileStore.open(entry.receiptKey).catch(() => null);
-  if (!file) throw new NotFound('The receipt file is missing.');
-  const type = entry.receiptType ?? 'application/octet-stream';
+  await sendReceipt(res, await loadExpense(req));
+}
+
+/** Streams the expense's receipt as a private download (404 when it has none); the API sends it the same way. */
+export async function sendReceipt(res: Response, entry: Expense): Promise<void> {
+  const file = await openReceipt(entry);
   res.set({
-    'Content-Type': type,
+    'Content-Type': file.type,
     'Content-Length': String(file.size),
-    'Content-Disposition': contentDisposition(entry.receiptName ?? 'receipt', SHOWN_INLINE.has(type)),
+    'Content-Disposition': contentDisposition(file.name, SHOWN_INLINE.has(file.type)),
     'Cache-Control': 'private, no-store',
     'X-Content-Type-Options': 'nosniff',
   });
   // A browser's PDF viewer does not run in a sandboxed document; images and downloads do.
-  if (type !== 'application/pdf')
+  if (file.type !== 'application/pdf')
     res.set('Content-Security-Policy', "sandbox; default-src 'none'; img-src 'self'");
   file.stream.on('error', () => res.destroy());
   file.stream.pipe(res);
