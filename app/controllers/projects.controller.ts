@@ -1,21 +1,11 @@
 import type { Request, Response } from 'express';
-import { Op } from 'sequelize';
-import { db } from '../db/database.ts';
+import { PlanLimitReached, ValidationError } from '../errors.ts';
 import { Project } from '../models/project.ts';
-import { ProjectMember } from '../models/project-member.ts';
-import { Task } from '../models/task.ts';
+import type { Task } from '../models/task.ts';
 import { User } from '../models/user.ts';
-import {
-  loadProject,
-  requireManage,
-  type Visible,
-  visibleProjectsWhere,
-} from '../policies/project.policy.ts';
-import { deleteTaskFiles } from '../services/attachments.ts';
-import * as audit from '../services/audit.ts';
+import { loadProject, requireManage, type Visible } from '../policies/project.policy.ts';
 import { formatDateTime } from '../services/local-time.ts';
 import { renderMarkdown } from '../services/markdown.ts';
-import { planRefusal, withinPlan } from '../services/plan-limits.ts';
 import {
   type Clock,
   DUE_BUCKET_LABELS,
@@ -26,11 +16,19 @@ import {
   searchTasks,
   tenantClock,
 } from '../services/task-queries.ts';
+import { membersOf, nonMembers } from '../services/work/project-members.ts';
+import {
+  createProject,
+  deleteProject,
+  ownerOf,
+  projectInputOf,
+  searchProjects,
+  updateProject,
+} from '../services/work/projects.ts';
 import { fieldErrors } from '../validators/common.ts';
 import {
   PROJECT_ROLE_LABELS,
   PROJECT_STATUS_LABELS,
-  type ProjectInput,
   projectFilterSchema,
   projectFormValues,
   projectSchema,
@@ -51,16 +49,8 @@ const PROJECTS_PER_PAGE = 50;
 // GET /projects: the projects the user may see, with their open tasks.
 export async function index(req: Request, res: Response): Promise<void> {
   const filter = projectFilterSchema.parse(req.query);
-  const where = {
-    [Op.and]: [visibleProjectsWhere(signedInUser(req)), filter.status ? { status: filter.status } : {}],
-  };
-  const { rows: projects, count: total } = await Project.findAndCountAll({
-    where,
-    include: [{ model: User, as: 'owner', attributes: ['id', 'name'] }],
-    order: [
-      ['name', 'ASC'],
-      ['id', 'ASC'],
-    ],
+  const { rows: projects, total } = await searchProjects(signedInUser(req), {
+    status: filter.status || undefined,
     limit: PROJECTS_PER_PAGE,
     offset: (filter.page - 1) * PROJECTS_PER_PAGE,
   });
@@ -98,19 +88,8 @@ export async function create(req: Request, res: Response): Promise<void> {
   const values = projectFormValues(req.body);
   const parsed = projectSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderForm(res, 422, { values, errors: fieldErrors(parsed.error) });
-  const owner = await activeUser(parsed.data.ownerId);
-  if (!owner) return renderForm(res, 422, { values, errors: { ownerId: NO_OWNER } });
-  const project = await withinPlan(
-    'projects',
-    async () => {
-      const created = await Project.create(fieldsOf(parsed.data));
-      await ProjectMember.create({ projectId: created.id, userId: owner.id, role: 'member' });
-      return created;
-    },
-    signedInUser(req),
-  ).catch(planRefusal);
-  if (typeof project === 'string') return renderForm(res, 422, { values, errors: { _: project } });
-  await audit.record({ action: 'project.created', ...recordOf(project), after: snapshot(project, owner) });
+  const project = await createProject(signedInUser(req), parsed.data).catch(formRefusal);
+  if (!(project instanceof Project)) return renderForm(res, 422, { values, errors: project });
   req.flash('success', `${project.name} was created. Add its members below.`);
   res.redirect(`/projects/${project.id}`);
 }
@@ -119,16 +98,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 export async function edit(req: Request, res: Response): Promise<void> {
   const v = await loadProject(signedInUser(req), req.params.id);
   requireManage(v);
-  const p = v.record;
-  const values = {
-    name: p.name,
-    description: p.description ?? '',
-    status: p.status,
-    startsOn: p.startsOn ?? '',
-    endsOn: p.endsOn ?? '',
-    ownerId: p.ownerId ? String(p.ownerId) : '',
-  };
-  await renderForm(res, 200, { project: p, values, errors: {} });
+  await renderForm(res, 200, { project: v.record, values: projectInputOf(v.record), errors: {} });
 }
 
 // POST /projects/:id: a new owner becomes a working member if they were not one.
@@ -139,17 +109,8 @@ export async function update(req: Request, res: Response): Promise<void> {
   const values = projectFormValues(req.body);
   const parsed = projectSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderForm(res, 422, { project, values, errors: fieldErrors(parsed.error) });
-  const owner = await activeUser(parsed.data.ownerId);
-  if (!owner) return renderForm(res, 422, { project, values, errors: { ownerId: NO_OWNER } });
-  const before = snapshot(project, await ownerOf(project));
-  const membership = await db().transaction(async () => {
-    await project.update(fieldsOf(parsed.data));
-    return ensureWorkingMember(project.id, owner.id);
-  });
-  const changes = membership ? { ownerMembership: membership } : undefined;
-  const after = snapshot(project, owner);
-  if (changes || Object.keys(audit.diff(before, after)).length)
-    await audit.record({ action: 'project.updated', ...recordOf(project), before, after, changes });
+  const saved = await updateProject(v, parsed.data).catch(formRefusal);
+  if (!(saved instanceof Project)) return renderForm(res, 422, { project, values, errors: saved });
   req.flash('success', `${project.name} was saved.`);
   res.redirect(`/projects/${project.id}`);
 }
@@ -157,27 +118,12 @@ export async function update(req: Request, res: Response): Promise<void> {
 // POST /projects/:id/delete: the tasks go with it, and their attached files.
 export async function destroy(req: Request, res: Response): Promise<void> {
   const v = await loadProject(signedInUser(req), req.params.id);
-  requireManage(v);
-  const project = v.record;
-  const before = snapshot(project, await ownerOf(project));
-  const taskIds = (await Task.findAll({ attributes: ['id'], where: { projectId: project.id } })).map(
-    (t) => t.id,
-  );
-  await deleteTaskFiles(taskIds);
-  await project.destroy();
-  await audit.record({
-    action: 'project.deleted',
-    ...recordOf(project),
-    before,
-    changes: { tasks: { from: taskIds.length, to: 0 } },
-  });
-  req.flash('success', `${project.name} and its ${taskIds.length} task(s) were deleted.`);
+  const { tasks } = await deleteProject(v);
+  req.flash('success', `${v.record.name} and its ${tasks} task(s) were deleted.`);
   res.redirect('/projects');
 }
 
 // Shared with the controllers in ./projects/ and ./tasks/.
-
-const NO_OWNER = 'choose an active staff member';
 
 /** The labels pages show for stored values. */
 export const labels = {
@@ -201,21 +147,6 @@ export function pageLocals(clock: Clock) {
     bucketOf: (task: Task) => dueBucket(task, clock, bounds),
     markdown: renderMarkdown,
   };
-}
-
-/** The signed-in staff member (the route line already required one). */
-/** What the audit log says about `project`: every entry carries its project id for the activity feed. */
-export function recordOf(project: Project) {
-  return { recordType: 'project', recordId: project.id, recordLabel: project.name, projectId: project.id };
-}
-
-/** The project's members with their accounts, by name. */
-export function membersOf(projectId: string): Promise<ProjectMember[]> {
-  return ProjectMember.findAll({
-    where: { projectId },
-    include: [{ model: User, as: 'user', attributes: ['id', 'name', 'email', 'active'] }],
-    order: [[{ model: User, as: 'user' }, 'name', 'ASC']],
-  });
 }
 
 /** The project's page; `errors` explain a change of its members that was just refused. */
@@ -254,54 +185,6 @@ export async function renderShow(
   });
 }
 
-/** Makes `userId` a working member of the project; what changed for the audit entry, or null. */
-async function ensureWorkingMember(
-  projectId: string,
-  userId: string,
-): Promise<{ from: string | null; to: 'member' } | null> {
-  const place = await ProjectMember.findOne({ where: { projectId, userId } });
-  if (place?.role === 'member') return null;
-  if (place) await place.update({ role: 'member' });
-  else await ProjectMember.create({ projectId, userId, role: 'member' });
-  return { from: place ? 'viewer' : null, to: 'member' };
-}
-
-function fieldsOf(input: ProjectInput) {
-  return {
-    name: input.name,
-    description: input.description,
-    status: input.status,
-    startsOn: input.startsOn,
-    endsOn: input.endsOn,
-    ownerId: input.ownerId,
-  };
-}
-
-function snapshot(p: Project, owner: User | null): Record<string, unknown> {
-  const { name, description, status, startsOn, endsOn, ownerId } = p;
-  return { name, description, status, startsOn, endsOn, ownerId, owner: owner?.name ?? null };
-}
-
-function activeUser(id: string): Promise<User | null> {
-  return User.findOne({ where: { id, active: true } });
-}
-
-function ownerOf(project: Project): Promise<User | null> {
-  return project.ownerId
-    ? User.findByPk(project.ownerId, { attributes: ['id', 'name'] })
-    : Promise.resolve(null);
-}
-
-/** Active staff who are not in the project yet, for the "add a member" picker. */
-function nonMembers(members: ProjectMember[]): Promise<User[]> {
-  const ids = members.map((m) => m.userId);
-  return User.findAll({
-    attributes: ['id', 'name', 'email'],
-    where: { active: true, ...(ids.length ? { id: { [Op.notIn]: ids } } : {}) },
-    order: [['name', 'ASC']],
-  });
-}
-
 async function renderForm(
   res: Response,
   status: number,
@@ -321,4 +204,14 @@ async function renderForm(
   res
     .status(status)
     .render(locals.project ? 'projects/edit' : 'projects/new', { title, owners, statuses, ...locals });
+}
+
+/**
+ * The field messages of a refused change, to show on its form: a ValidationError's fields, or a plan's
+ * refusal under `_`. Any other error goes on to the error handler.
+ */
+export function formRefusal(err: unknown): Errors {
+  if (err instanceof ValidationError) return err.fields;
+  if (err instanceof PlanLimitReached) return { _: err.message };
+  throw err;
 }

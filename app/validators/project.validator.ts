@@ -40,19 +40,20 @@ export const optionalDate = blankIfMissing(
 export const idChoice = (message: string) =>
   blankIfMissing(z.string({ message }).trim().regex(ID_RE, message));
 
-export const projectSchema = z
-  .object({
-    name: blankIfMissing(lineField(160, 1)),
-    description: blankIfMissing(textField(5000).transform((v) => v || null)),
-    status: z.enum(PROJECT_STATUSES, { message: 'must be one of the listed statuses' }),
-    startsOn: optionalDate,
-    endsOn: optionalDate,
-    ownerId: idChoice('choose the owner'),
-  })
-  .superRefine((p, ctx) => {
-    if (p.startsOn && p.endsOn && p.endsOn < p.startsOn)
-      ctx.addIssue({ code: 'custom', path: ['endsOn'], message: 'must be on or after the start date' });
-  });
+/** The project's fields, each checked alone (the API documents a partial change from it). */
+export const projectFields = z.object({
+  name: blankIfMissing(lineField(160, 1)),
+  description: blankIfMissing(textField(5000).transform((v) => v || null)),
+  status: z.enum(PROJECT_STATUSES, { message: 'must be one of the listed statuses' }),
+  startsOn: optionalDate,
+  endsOn: optionalDate,
+  ownerId: idChoice('choose the owner'),
+});
+
+export const projectSchema = projectFields.superRefine((p, ctx) => {
+  if (p.startsOn && p.endsOn && p.endsOn < p.startsOn)
+    ctx.addIssue({ code: 'custom', path: ['endsOn'], message: 'must be on or after the start date' });
+});
 
 export type ProjectInput = z.output<typeof projectSchema>;
 

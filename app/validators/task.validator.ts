@@ -23,32 +23,33 @@ export const TASK_PRIORITY_LABELS: Record<TaskPriority, string> = {
 /** A due date typed without a time means the end of that day. */
 export const END_OF_DAY = '23:59';
 
-export const taskSchema = z
-  .object({
-    title: blankIfMissing(lineField(200, 1)),
-    description: blankIfMissing(textField(10_000).transform((v) => v || null)),
-    priority: z.enum(TASK_PRIORITIES, { message: 'must be one of the listed priorities' }),
-    status: z.enum(TASK_STATUSES, { message: 'must be one of the listed statuses' }),
-    assigneeId: blankIfMissing(
-      z
-        .string({ message: 'choose a person' })
-        .trim()
-        .refine((v) => v === '' || ID_RE.test(v), 'choose a person')
-        .transform((v) => v || null),
-    ),
-    dueDate: optionalDate,
-    dueTime: blankIfMissing(
-      z
-        .string({ message: 'must be a time' })
-        .trim()
-        .refine((v) => v === '' || TIME_RE.test(v), 'must be a time such as 17:30')
-        .transform((v) => (v ? v.slice(0, 5) : null)),
-    ),
-  })
-  .superRefine((t, ctx) => {
-    if (t.dueTime && !t.dueDate)
-      ctx.addIssue({ code: 'custom', path: ['dueDate'], message: 'is required when a time is given' });
-  });
+/** The task's fields, each checked alone (the API documents a partial change from it). */
+export const taskFields = z.object({
+  title: blankIfMissing(lineField(200, 1)),
+  description: blankIfMissing(textField(10_000).transform((v) => v || null)),
+  priority: z.enum(TASK_PRIORITIES, { message: 'must be one of the listed priorities' }),
+  status: z.enum(TASK_STATUSES, { message: 'must be one of the listed statuses' }),
+  assigneeId: blankIfMissing(
+    z
+      .string({ message: 'choose a person' })
+      .trim()
+      .refine((v) => v === '' || ID_RE.test(v), 'choose a person')
+      .transform((v) => v || null),
+  ),
+  dueDate: optionalDate,
+  dueTime: blankIfMissing(
+    z
+      .string({ message: 'must be a time' })
+      .trim()
+      .refine((v) => v === '' || TIME_RE.test(v), 'must be a time such as 17:30')
+      .transform((v) => (v ? v.slice(0, 5) : null)),
+  ),
+});
+
+export const taskSchema = taskFields.superRefine((t, ctx) => {
+  if (t.dueTime && !t.dueDate)
+    ctx.addIssue({ code: 'custom', path: ['dueDate'], message: 'is required when a time is given' });
+});
 
 export type TaskInput = z.output<typeof taskSchema>;
 

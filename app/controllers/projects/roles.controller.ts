@@ -1,13 +1,12 @@
 import type { Request, Response } from 'express';
-import { db } from '../../db/database.ts';
-import type { User } from '../../models/user.ts';
+import { ValidationError } from '../../errors.ts';
 import { loadProject, requireManage } from '../../policies/project.policy.ts';
-import * as audit from '../../services/audit.ts';
+import { changeMemberRole, loadPlace } from '../../services/work/project-members.ts';
 import { fieldErrors } from '../../validators/common.ts';
 import { memberRoleSchema } from '../../validators/project.validator.ts';
-import { recordOf, renderShow } from '../projects.controller.ts';
+import { renderShow } from '../projects.controller.ts';
 import { signedInUser } from '../signed-in.ts';
-import { isOwner, loadPlace, placeOf, unassignTasks } from './members.controller.ts';
+import { refusal } from './members.controller.ts';
 
 /** A member's role in a project: member (works on tasks) or viewer (reads only). */
 
@@ -15,30 +14,11 @@ import { isOwner, loadPlace, placeOf, unassignTasks } from './members.controller
 export async function update(req: Request, res: Response): Promise<void> {
   const v = await loadProject(signedInUser(req), req.params.id);
   requireManage(v);
-  const project = v.record;
-  const place = await loadPlace(project.id, req.params.userId);
-  const person = place.user as User;
+  await loadPlace(v.record.id, req.params.userId);
   const parsed = memberRoleSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderShow(req, res, v, 422, { members: fieldErrors(parsed.error).role });
-  const { role } = parsed.data;
-  if (role === 'viewer' && isOwner(project, place))
-    return renderShow(req, res, v, 422, {
-      members: `${person.name} owns ${project.name} and keeps working on it.`,
-    });
-  if (role !== place.role) {
-    const before = placeOf(person, place.role);
-    const unassigned = await db().transaction(async () => {
-      await place.update({ role });
-      return role === 'viewer' ? unassignTasks(project, person) : 0;
-    });
-    await audit.record({
-      action: 'project.member_role_changed',
-      ...recordOf(project),
-      before,
-      after: placeOf(person, role),
-      changes: unassigned ? { unassignedTasks: { from: unassigned, to: 0 } } : undefined,
-    });
-  }
-  req.flash('success', `${person.name} is now a ${role} of ${project.name}.`);
-  res.redirect(`/projects/${project.id}`);
+  const place = await changeMemberRole(v, req.params.userId, parsed.data.role).catch(refusal);
+  if (place instanceof ValidationError) return renderShow(req, res, v, 422, { members: place.fields.role });
+  req.flash('success', `${place.user?.name} is now a ${place.role} of ${v.record.name}.`);
+  res.redirect(`/projects/${v.record.id}`);
 }
