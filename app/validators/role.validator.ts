@@ -13,6 +13,15 @@ export const roleSchema = z.object({
     .transform(Number),
 });
 
+// A select sends the level as text; a JSON client sends the number it reads back from the API.
+export const roleApiSchema = roleSchema.extend({
+  permissionLevel: z
+    .number({ error: 'must be one of the permission levels' })
+    .int('must be one of the permission levels')
+    .min(0, 'must be one of the permission levels')
+    .max(5, 'must be one of the permission levels'),
+});
+
 export type RoleInput = z.output<typeof roleSchema>;
 
 /** What the user typed, to put back into a form that is shown again. */

@@ -24,13 +24,15 @@ export function idList(raw: unknown): string[] {
   return (Array.isArray(raw) ? raw : [raw]).map(String);
 }
 
-const roleIds = z.preprocess(
-  idList,
-  z
-    .array(z.string().regex(ID_RE, 'contains a role that does not exist'))
-    .max(50, 'has too many roles')
-    .transform((ids) => [...new Set(ids)]),
-);
+/** Role ids as a list, each once. */
+const roleIdList = z
+  .array(z.string().regex(ID_RE, 'contains a role that does not exist'), {
+    error: 'must be a list of role ids',
+  })
+  .max(50, 'has too many roles')
+  .transform((ids) => [...new Set(ids)]);
+
+const roleIds = z.preprocess(idList, roleIdList);
 
 export const userNameField = lineField(120, 1);
 
@@ -46,6 +48,11 @@ export const userUpdateSchema = z.object({
   department: optionalLine(120),
   roleIds,
 });
+
+// A JSON client sends the roles as a list of ids: the checkbox rules above (nothing ticked arrives
+// as no field, one as a bare string) are the form's, so the API's bodies take the list itself.
+export const userCreateApiSchema = userCreateSchema.extend({ roleIds: roleIdList.default([]) });
+export const userUpdateApiSchema = userUpdateSchema.extend({ roleIds: roleIdList });
 
 export type UserCreate = z.output<typeof userCreateSchema>;
 export type UserUpdate = z.output<typeof userUpdateSchema>;
