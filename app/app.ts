@@ -3,6 +3,7 @@ import path from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response, Router } from 'express';
 import helmet from 'helmet';
 import { config } from '../config/index.ts';
+import { apiGateway } from './api/index.ts';
 import { passport } from './auth/passport.ts';
 import { RECEIPT_BODY_MAX_BYTES } from './controllers/finance/receipt-upload.ts';
 import { IMPORT_BODY_MAX_BYTES } from './controllers/members/import.controller.ts';
@@ -82,6 +83,8 @@ export function createApp(): Express {
   app.use(bodyLimit(Math.max(RECEIPT_BODY_MAX_BYTES, ATTACHMENT_BODY_MAX_BYTES, IMPORT_BODY_MAX_BYTES)));
   app.use(unlessRefused(express.urlencoded({ extended: false, limit: FORM_BODY_MAX_BYTES })));
   app.use(unlessRefused(express.json({ limit: FORM_BODY_MAX_BYTES })));
+  // The JSON API, before the session: it is authenticated by bearer tokens only, never by cookies.
+  app.use('/api', apiGateway());
   app.use(sessionMiddleware());
   app.use(bindSessionToHost);
   app.use(passport.initialize());

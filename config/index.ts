@@ -89,6 +89,8 @@ const schema = z.object({
   /** Uploaded files; one folder per tenant schema below it. Defaults to DATA_DIR/storage. */
   STORAGE_DIR: z.string().optional(),
   UPLOAD_MAX_MB: z.coerce.number().min(0.1).max(200).default(10),
+  /** Requests per minute per API token (per client address before a token is known). */
+  API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_WINDOW_MS: z.coerce
     .number()

@@ -5,6 +5,7 @@ import { log } from '../logger.ts';
 import { PlatformAdmin } from '../models/platform-admin.ts';
 import { User } from '../models/user.ts';
 import { LAST_SEEN_EVERY_MS, UserSession } from '../models/user-session.ts';
+import { revokeAllSignIns } from '../services/api-tokens.ts';
 import { verifyPassword } from '../services/passwords.ts';
 import { currentTenant } from '../tenancy/context.ts';
 import { ID_RE } from '../validators/common.ts';
@@ -19,16 +20,24 @@ type SessionUser = { kind: 'user' | 'admin'; id: string; v?: number; s?: string 
 const DUMMY_HASH =
   '$argon2id$v=19$m=19456,p=1,t=2$lt5T4hdDpj//83zJFPE5Aw$FUgXQQTQTO2UZPI7KhmKWVZpDTVvimsC+XZ0oEqKY0c';
 
+/**
+ * The active staff account of the current tenant with this e-mail and password, or null: the
+ * sign-in page and the API's token endpoint both check credentials here.
+ */
+export async function verifyStaffCredentials(email: string, password: string): Promise<User | null> {
+  if (!currentTenant()) return null;
+  const user = await User.scope('withPassword').findOne({ where: { email: User.normalizeEmail(email) } });
+  const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
+  return user && ok && user.active ? user : null;
+}
+
 /** Staff of the current tenant, by e-mail and password; inactive accounts cannot sign in. */
 passport.use(
   'tenant-local',
   new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, async (email, password, done) => {
     try {
-      if (!currentTenant()) return done(null, false);
-      const user = await User.scope('withPassword').findOne({ where: { email: User.normalizeEmail(email) } });
-      const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
-      if (!user || !ok || !user.active) return done(null, false);
-      return done(null, user);
+      const user = await verifyStaffCredentials(email, password);
+      return done(null, user ?? false);
     } catch (err) {
       return done(err);
     }
@@ -124,7 +133,8 @@ export async function endOtherSessions(req: Request, user: User): Promise<void> 
   const signedInHere = req.user instanceof User && String(req.user.id) === String(user.id);
   await user.newCredentialsVersion();
   await UserSession.endAllOf(String(user.id));
-  // API tokens, once they exist, are revoked here too: this is the one place credentials end.
+  // The API's sign-ins end here too (personal access tokens stay: they are revoked one by one).
+  await revokeAllSignIns(String(user.id));
   if (!signedInHere) return;
   await new Promise<void>((resolve, reject) =>
     req.login(user, { session: true, keepSessionInfo: true }, (err) => (err ? reject(err) : resolve())),

@@ -1,8 +1,11 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { config } from '../../config/index.ts';
+import { ApiProblem, sendProblem } from '../api/problem.ts';
 import { endThisSession, passport } from '../auth/passport.ts';
+import { type RedisClient, redisClient } from '../db/redis.ts';
 import { log } from '../logger.ts';
 import { currentUser } from '../middleware/auth.ts';
-import { attemptCounter, type LimitReached, whenLifted } from '../middleware/rate-limit.ts';
+import { attemptCounter, attemptLimit, type LimitReached, whenLifted } from '../middleware/rate-limit.ts';
 import { scopeOf } from '../middleware/session.ts';
 import type { PlatformAdmin } from '../models/platform-admin.ts';
 import { User } from '../models/user.ts';
@@ -76,8 +79,51 @@ const warnings = attemptCounter('login-warning', 1);
  * says when sign-in opens again; the owner of the account being tried hears about it once.
  */
 export const limited: LimitReached = (req, res, next, resetTime) => {
+  if (req.originalUrl.startsWith('/api/')) {
+    void refuseApiSignIn(req, res, resetTime).catch(next);
+    return;
+  }
   void showLimited(req, res, resetTime).catch(next);
 };
+
+let loginLimiter: { redis: RedisClient | null; limit: number; handler: RequestHandler } | null = null;
+
+/**
+ * The sign-in attempt limit, one per process: the sign-in page and the API's token endpoint count
+ * against the same allowance (per client address and tenant), so neither door adds attempts.
+ */
+export function loginAttempts(): RequestHandler {
+  const redis = redisClient();
+  if (loginLimiter?.redis !== redis || loginLimiter.limit !== config.LOGIN_RATE_LIMIT) {
+    loginLimiter = {
+      redis,
+      limit: config.LOGIN_RATE_LIMIT,
+      handler: attemptLimit('login', config.LOGIN_RATE_LIMIT, { onLimit: limited }, redis),
+    };
+  }
+  return loginLimiter.handler;
+}
+
+/** The token endpoint's answer once the limit is reached: a 429 problem, and the same warning e-mail. */
+async function refuseApiSignIn(req: Request, res: Response, resetTime: Date): Promise<void> {
+  const { minutes, at } = whenLifted(resetTime, req.tenant ? await tenantTimeZone() : 'UTC');
+  res.set('Retry-After', String(minutes * 60));
+  sendProblem(
+    new ApiProblem(
+      429,
+      'rate-limited',
+      `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, at ${at}.`,
+    ),
+    req,
+    res,
+  );
+  const parsed = signInSchema.shape.email.safeParse(req.body?.email);
+  if (req.tenant && parsed.success) {
+    void warnOwner(req, parsed.data, at).catch((err) =>
+      log().error({ err }, 'sign-in warning e-mail failed'),
+    );
+  }
+}
 
 async function showLimited(req: Request, res: Response, resetTime: Date): Promise<void> {
   const { minutes, at } = whenLifted(resetTime, req.tenant ? await tenantTimeZone() : 'UTC');

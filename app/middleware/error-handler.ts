@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { sendProblem } from '../api/problem.ts';
 import { isDatabaseOutage } from '../db/database.ts';
 import { isRedisOutage } from '../db/redis.ts';
 import { HttpError, NotFound, ServiceUnavailable, ValidationError } from '../errors.ts';
@@ -31,6 +32,8 @@ export function errorHandler(err: unknown, req: Request, res: Response, next: Ne
     next(err);
     return;
   }
+  // The API answers every error as a problem document, those raised before it too (host, body).
+  if (req.path.startsWith('/api/')) return sendProblem(err, req, res);
   const known = knownError(err);
   const status = known?.status ?? 500;
   const message = known?.message ?? 'Something went wrong on our side. It has been logged.';

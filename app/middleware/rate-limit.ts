@@ -31,7 +31,8 @@ class RecoveringRedisStore extends RedisStore {
   }
 }
 
-function storeFor(name: string, redis: RedisClient | null): Store | undefined {
+/** The Redis store of the limit `name`, or undefined (in-process counts) without Redis. */
+export function storeFor(name: string, redis: RedisClient | null): Store | undefined {
   // Redis away: the count cannot be kept, and the request gets a 503 rather than a 500 or a wait.
   return redis
     ? new RecoveringRedisStore({

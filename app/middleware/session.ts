@@ -21,7 +21,7 @@ declare module 'express-session' {
 }
 
 /** SESSION_SECRET, or (outside production) a random secret kept in DATA_DIR across restarts. */
-function sessionSecret(): string {
+export function sessionSecret(): string {
   if (config.SESSION_SECRET) return config.SESSION_SECRET;
   const file = path.join(config.dataDir, 'session-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();

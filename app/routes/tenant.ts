@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { config } from '../../config/index.ts';
 import * as audit from '../controllers/audit.controller.ts';
 import * as planRequests from '../controllers/billing/plan-requests.controller.ts';
 import * as billing from '../controllers/billing.controller.ts';
@@ -25,11 +24,7 @@ export function tenantRoutes(): Router {
   r.get('/', home.show);
 
   r.get('/login', sessions.newSession);
-  r.post(
-    '/login',
-    attemptLimit('login', config.LOGIN_RATE_LIMIT, { onLimit: sessions.limited }),
-    sessions.create,
-  );
+  r.post('/login', sessions.loginAttempts(), sessions.create);
   r.post('/logout', sessions.destroy);
   r.get('/session/handoff/:token', handoffs.show);
   r.get('/password/forgot', passwordResets.newReset);

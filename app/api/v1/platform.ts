@@ -1,0 +1,3 @@
+import { apiRoutes } from '../kit.ts';
+
+export default apiRoutes({ tag: 'Platform', host: 'platform' }, () => {});
