@@ -6,6 +6,7 @@ import { attendeesOf, eventGroup, searchEvents } from '../services/attendance.ts
 import {
   createEvent,
   deleteEvent,
+  eventInputValues,
   managedEvent,
   type PlanningChoices,
   planningChoices,
@@ -108,14 +109,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 export async function edit(req: Request, res: Response): Promise<void> {
   const event = await loadManagedEvent(req);
   const choices = await planningChoices(signedInUser(req));
-  const local = localParts(event.startsAt, await tenantTimeZone());
-  const values = {
-    title: event.title,
-    kind: event.kind,
-    groupId: event.groupId ? String(event.groupId) : '',
-    ...local,
-    visitorCount: String(event.visitorCount),
-  };
+  const values = eventInputValues(event, await tenantTimeZone());
   renderForm(req, res, 200, { event, choices, values, errors: {} });
 }
 

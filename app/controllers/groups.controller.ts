@@ -7,6 +7,7 @@ import {
   candidatesFor,
   createGroup,
   deleteGroup,
+  groupInputValues,
   memberName,
   rosterOf,
   searchGroups,
@@ -70,13 +71,7 @@ export async function create(req: Request, res: Response): Promise<void> {
 // GET /groups/:id/edit
 export async function edit(req: Request, res: Response): Promise<void> {
   const group = await loadGroup(req);
-  const values = {
-    name: group.name,
-    description: group.description ?? '',
-    meetingDay: group.meetingDay === null ? '' : String(group.meetingDay),
-    meetingTime: group.meetingTime?.slice(0, 5) ?? '',
-  };
-  renderForm(res, 200, { group, values, errors: {} });
+  renderForm(res, 200, { group, values: groupInputValues(group), errors: {} });
 }
 
 // POST /groups/:id

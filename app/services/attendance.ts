@@ -74,13 +74,45 @@ export async function attendeeCounts(eventIds: string[]): Promise<Map<string, nu
 
 /** A page of events, upcoming (soonest first) or past (latest first), of the groups `visible` allows. */
 export async function searchEvents(filter: EventFilter, visible: 'all' | string[], now = new Date()) {
-  const conditions: WhereOptions<Event>[] = [
-    { startsAt: filter.when === 'upcoming' ? { [Op.gte]: now } : { [Op.lt]: now } },
-  ];
+  const { events, counts, total } = await findEvents(
+    { when: filter.when, group: filter.group },
+    visible,
+    { limit: EVENTS_PER_PAGE, offset: (filter.page - 1) * EVENTS_PER_PAGE },
+    now,
+  );
+  return { events, counts, total, pages: Math.max(1, Math.ceil(total / EVENTS_PER_PAGE)) };
+}
+
+export interface EventCriteria {
+  /** Started before `now`, or not yet; both when unset. */
+  when?: 'upcoming' | 'past';
+  /** One group's meetings only. */
+  group?: string;
+  /** Starting at or after this instant. */
+  from?: Date;
+  /** Starting before this instant. */
+  before?: Date;
+}
+
+/**
+ * `limit` events from `offset` of the groups `visible` allows that meet `criteria`, with their
+ * attendee counts: past events latest first, all others soonest first.
+ */
+export async function findEvents(
+  criteria: EventCriteria,
+  visible: 'all' | string[],
+  window: { limit: number; offset: number },
+  now = new Date(),
+) {
+  const conditions: WhereOptions<Event>[] = [];
+  if (criteria.when)
+    conditions.push({ startsAt: criteria.when === 'upcoming' ? { [Op.gte]: now } : { [Op.lt]: now } });
+  if (criteria.from) conditions.push({ startsAt: { [Op.gte]: criteria.from } });
+  if (criteria.before) conditions.push({ startsAt: { [Op.lt]: criteria.before } });
   // Services belong to no group, so a list limited to some groups never shows them.
   if (visible !== 'all') conditions.push({ groupId: visible });
-  if (filter.group) conditions.push({ groupId: filter.group });
-  const direction = filter.when === 'upcoming' ? 'ASC' : 'DESC';
+  if (criteria.group) conditions.push({ groupId: criteria.group });
+  const direction = criteria.when === 'past' ? 'DESC' : 'ASC';
   const { rows, count } = await Event.findAndCountAll({
     where: { [Op.and]: conditions },
     include: [{ association: 'group', attributes: ['id', 'name'] }],
@@ -88,11 +120,10 @@ export async function searchEvents(filter: EventFilter, visible: 'all' | string[
       ['startsAt', direction],
       ['id', direction],
     ],
-    limit: EVENTS_PER_PAGE,
-    offset: (filter.page - 1) * EVENTS_PER_PAGE,
+    ...window,
   });
   const counts = await attendeeCounts(rows.map((e) => e.id));
-  return { events: rows, counts, total: count, pages: Math.max(1, Math.ceil(count / EVENTS_PER_PAGE)) };
+  return { events: rows, counts, total: count };
 }
 
 export function eventGroup(event: Event): Group | null {

@@ -11,7 +11,7 @@ import type { EventInput, EventKind } from '../validators/event.validator.ts';
 import { findEvent } from './attendance.ts';
 import * as audit from './audit.ts';
 import { groupChoices } from './groups.ts';
-import { instantOf, tenantTimeZone } from './local-time.ts';
+import { instantOf, localParts, tenantTimeZone } from './local-time.ts';
 
 /**
  * Planning, changing and deleting events (services and group meetings) for the event pages and the
@@ -52,6 +52,17 @@ export async function managedEvent(user: User, rawId: unknown): Promise<Event> {
   const event = await visibleEvent(user, rawId);
   await policy.authorizeEvent(user, event);
   return event;
+}
+
+/** The event's values as its form shows them (on the tenant's clock); a partial change starts from these. */
+export function eventInputValues(event: Event, timeZone: string): Record<string, string> {
+  return {
+    title: event.title,
+    kind: event.kind,
+    groupId: event.groupId ? String(event.groupId) : '',
+    ...localParts(event.startsAt, timeZone),
+    visitorCount: String(event.visitorCount),
+  };
 }
 
 /** What the audit log says about `event`. */

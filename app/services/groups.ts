@@ -188,6 +188,16 @@ export async function saveGroup(input: GroupInput, group?: Group): Promise<Group
   }
 }
 
+/** The group's values as its form shows them; a partial change starts from these. */
+export function groupInputValues(group: Group): Record<string, string> {
+  return {
+    name: group.name,
+    description: group.description ?? '',
+    meetingDay: group.meetingDay === null ? '' : String(group.meetingDay),
+    meetingTime: group.meetingTime?.slice(0, 5) ?? '',
+  };
+}
+
 /** What the audit log says about `group`. */
 export function groupRecord(group: Group) {
   return { recordType: 'group', recordId: group.id, recordLabel: group.name };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ID_RE, lineField } from './common.ts';
-import { idListField, timeField } from './group.validator.ts';
+import { formText, idListField, timeField } from './group.validator.ts';
 import { blankIfMissing } from './user.validator.ts';
 
 export const EVENT_KINDS = ['service', 'group_meeting'] as const;
@@ -17,28 +17,35 @@ export const dateField = z
     return y >= 1900 && y <= 2200 && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
   }, 'must be a date such as 2026-12-06');
 
-const countField = z
-  .string({ message: 'must be a whole number' })
-  .trim()
-  .transform((v) => v || '0')
-  .refine((v) => /^[0-9]{1,6}$/.test(v), 'must be a whole number from 0 to 999999')
-  .transform(Number);
+/** A head count; empty or missing is 0 (a number from a JSON client is read as its digits). */
+const countField = formText(
+  z
+    .string()
+    .trim()
+    .transform((v) => v || '0')
+    .refine((v) => /^[0-9]{1,6}$/.test(v), 'must be a whole number from 0 to 999999')
+    .transform(Number),
+  'must be a whole number',
+);
 
-export const eventSchema = z
-  .object({
-    title: blankIfMissing(lineField(160, 1)),
-    kind: z.enum(EVENT_KINDS, { message: 'must be a service or a group meeting' }),
-    groupId: z
-      .string({ message: 'choose a group' })
+/** The event form's fields, before the rules that tie them together (for partial updates). */
+export const eventFields = z.object({
+  title: blankIfMissing(lineField(160, 1)),
+  kind: z.enum(EVENT_KINDS, { message: 'must be a service or a group meeting' }),
+  groupId: formText(
+    z
+      .string()
       .trim()
       .refine((v) => v === '' || ID_RE.test(v), 'choose a group')
-      .transform((v) => v || null)
-      .optional()
-      .transform((v) => v ?? null),
-    date: blankIfMissing(dateField),
-    time: blankIfMissing(timeField),
-    visitorCount: countField.optional().transform((v) => v ?? 0),
-  })
+      .transform((v) => v || null),
+    'choose a group',
+  ).meta({ description: "The group's id for a group meeting; null or empty for a service." }),
+  date: blankIfMissing(dateField).meta({ description: "YYYY-MM-DD on the tenant's clock." }),
+  time: blankIfMissing(timeField).meta({ description: "HH:MM on the tenant's clock." }),
+  visitorCount: countField,
+});
+
+export const eventSchema = eventFields
   .superRefine((v, ctx) => {
     if (v.kind === 'group_meeting' && !v.groupId)
       ctx.addIssue({ code: 'custom', path: ['groupId'], message: 'is required for a group meeting' });
@@ -79,8 +86,8 @@ export type EventFilter = z.output<typeof eventFilterSchema>;
  */
 export const attendanceSchema = z.object({
   present: idListField(5000, 'contains someone who is not on the list'),
-  shown: z.union([z.undefined(), idListField(5000, 'contains someone who is not on the list')]),
-  visitorCount: countField.optional().transform((v) => v ?? 0),
+  shown: idListField(5000, 'contains someone who is not on the list').optional(),
+  visitorCount: countField,
 });
 
 export type AttendanceInput = z.output<typeof attendanceSchema>;

@@ -16,19 +16,44 @@ export const timeField = z
   .regex(TIME_RE, 'must be a time such as 19:30')
   .transform((v) => v.slice(0, 5));
 
+/**
+ * A form field that JSON clients may also send as a number or as null: 3 reads as the form's "3",
+ * null (or leaving it out) as the form's empty ''. The form's own rule then decides, so a page and
+ * the API accept the same values and give the same messages.
+ */
+export function formText<S extends z.ZodType<unknown, string>>(
+  field: S,
+  message = 'must be text',
+  numbers = true,
+) {
+  const json = numbers ? [z.string(), z.number(), z.null()] : [z.string(), z.null()];
+  return z
+    .union(json, { message })
+    .optional()
+    .transform((v) => (v === null || v === undefined ? '' : String(v)))
+    .pipe(field);
+}
+
 export const groupSchema = z.object({
   name: blankIfMissing(lineField(120, 1)),
-  description: blankIfMissing(textField(2000).transform((v) => v || null)),
-  meetingDay: blankIfMissing(
+  description: formText(
+    textField(2000).transform((v) => v || null),
+    'must be text',
+    false,
+  ),
+  meetingDay: formText(
     z
-      .string({ message: 'must be a day of the week' })
+      .string()
       .trim()
       .refine((v) => v === '' || /^[0-6]$/.test(v), 'must be a day of the week')
       .transform((v) => (v === '' ? null : Number(v))),
-  ),
-  meetingTime: blankIfMissing(
+    'must be a day of the week',
+  ).meta({ description: '0 Sunday to 6 Saturday; null or empty for no regular day.' }),
+  meetingTime: formText(
     z.union([z.literal('').transform(() => null), timeField], { message: 'must be a time such as 19:30' }),
-  ),
+    'must be a time such as 19:30',
+    false,
+  ).meta({ description: 'HH:MM; null or empty for none.' }),
 });
 
 export type GroupInput = z.output<typeof groupSchema>;
