@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { NotFound, ValidationError } from '../../errors.ts';
 import { currentUser } from '../../middleware/auth.ts';
@@ -44,6 +44,7 @@ import { instantOf, localParts, tenantTimeZone } from '../../services/local-time
 import { fieldErrors, isCleanText } from '../../validators/common.ts';
 import {
   attendanceSchema,
+  dateField,
   EVENT_KINDS,
   EVENT_WHEN,
   eventFields,
@@ -235,12 +236,13 @@ const eventListQuery = listQuery.extend({
     description: 'Upcoming (soonest first) or past (latest first); both when left out (soonest first).',
   }),
   group: idString.optional().meta({ description: "One group's meetings." }),
-  from: day.optional().meta({ description: "Starting on or after this day (the tenant's clock)." }),
-  to: day.optional().meta({ description: "Starting on or before this day (the tenant's clock)." }),
+  // The page's day rule (1900 to 2200), so every day named has a midnight on the tenant's clock.
+  from: dateField.optional().meta({ description: "Starting on or after this day (the tenant's clock)." }),
+  to: dateField.optional().meta({ description: "Starting on or before this day (the tenant's clock)." }),
 });
 
 /** POST /events refuses before reading the body anyone who may plan nothing, as the page does. */
-async function refuseNonPlanners(req: Request, _res: unknown, next: (err?: unknown) => void): Promise<void> {
+async function refuseNonPlanners(req: Request, _res: Response, next: NextFunction): Promise<void> {
   const user = currentUser(req);
   if (user) await planningChoicesOrRefuse(user).then(() => next(), next);
   else next();
