@@ -154,6 +154,13 @@ export function candidatesFor(groupId: string, q: string, limit = 20): Promise<M
   });
 }
 
+/** The roster entry of `rawMemberId` (as it comes from a URL) in `group`; 404 when they are not in it. */
+export async function visibleEntry(group: Group, rawMemberId: unknown): Promise<RosterEntry> {
+  const place = await placeIn(group.id, idParam(rawMemberId));
+  if (!place) throw new NotFound();
+  return entryOf(place);
+}
+
 /** The place of `memberId` in the group, or null. */
 export function placeIn(groupId: string, memberId: string): Promise<GroupMember | null> {
   return GroupMember.findOne({ where: { groupId, memberId }, include: [{ association: 'member' }] });
@@ -163,7 +170,8 @@ export function placeMember(place: GroupMember): Member {
   return (place as GroupMember & { member: Member }).member;
 }
 
-function entryOf(place: GroupMember): RosterEntry {
+/** The roster entry of a place loaded with its member. */
+export function entryOf(place: GroupMember): RosterEntry {
   return { member: placeMember(place), role: place.role as GroupRole, since: place.createdAt };
 }
 

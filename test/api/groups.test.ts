@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { Event, Group, type Member, Setting, type Tenant, User } from '../../app/models/index.ts';
+import {
+  Event,
+  Group,
+  type Member,
+  Notification,
+  Setting,
+  type Tenant,
+  User,
+} from '../../app/models/index.ts';
 import { type ApiClient, apiClient } from '../support/api.ts';
 import { createUser } from '../support/auth.ts';
 import { adminEmail, createTenant } from '../support/factories.ts';
@@ -236,6 +244,23 @@ describe('the groups and events API (/api/v1/groups, /api/v1/events)', function 
       const shown = await leader.get(res.headers.location);
       expect(shown.status).to.equal(200);
       expect(shown.body.role).to.equal('member');
+    });
+
+    it('tells a staff user added to a group, with a link to it when they may now see it', async () => {
+      const staff = await createLinkedUser(tenant, { name: 'Fay' });
+      const res = await admin.post(`/api/v1/groups/${groupB.id}/members`, {
+        memberId: String(staff.member.id),
+        role: 'leader',
+      });
+      expect(res.status, res.text).to.equal(201);
+      const notices = await inTenant(tenant, () =>
+        Notification.findAll({ where: { userId: staff.user.id, kind: 'group.member_added' } }),
+      );
+      expect(notices).to.have.length(1);
+      expect(notices[0].title).to.include('Bravo Group as a leader');
+      expect(notices[0].url).to.equal(`/groups/${groupB.id}`);
+      const led = await (await apiClient(tenant, staff.user)).get('/api/v1/groups');
+      expect(led.body.data.map((g: { id: string }) => g.id)).to.deep.equal([String(groupB.id)]);
     });
 
     it('refuses a person already in the group, an unknown person, a bad role and an unknown field with 422', async () => {

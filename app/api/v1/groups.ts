@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { NotFound, ValidationError } from '../../errors.ts';
+import { ValidationError } from '../../errors.ts';
 import { currentUser } from '../../middleware/auth.ts';
 import type { Event } from '../../models/event.ts';
 import type { Group } from '../../models/group.ts';
@@ -28,15 +28,15 @@ import {
   changeRosterRole,
   createGroup,
   deleteGroup,
+  entryOf,
   findGroups,
   groupInputValues,
   managedPlace,
-  placeIn,
-  placeMember,
   type RosterEntry,
   removeFromRoster,
   rosterOf,
   updateGroup,
+  visibleEntry,
   visibleGroup,
   withRosterFigures,
 } from '../../services/groups.ts';
@@ -370,11 +370,7 @@ export default apiRoutes(
       },
       async (ctx) => {
         const group = await visibleGroup(ctx.user, ctx.params.id);
-        const place = await placeIn(group.id, ctx.params.memberId);
-        if (!place) throw new NotFound();
-        return {
-          body: presentEntry({ member: placeMember(place), role: place.role, since: place.createdAt }),
-        };
+        return { body: presentEntry(await visibleEntry(group, ctx.params.memberId)) };
       },
     );
 
@@ -414,7 +410,7 @@ export default apiRoutes(
       async (ctx) => {
         const group = await visibleGroup(ctx.user, ctx.params.id);
         const place = await managedPlace(ctx.user, group, ctx.params.memberId);
-        ctx.ifMatch(presentEntry({ member: placeMember(place), role: place.role, since: place.createdAt }));
+        ctx.ifMatch(presentEntry(entryOf(place)));
         const entry = await changeRosterRole(ctx.user, group, ctx.params.memberId, ctx.body.role);
         return { body: presentEntry(entry) };
       },
