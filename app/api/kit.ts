@@ -14,7 +14,6 @@ import { QueryTypes } from 'sequelize';
 import type { z } from 'zod';
 import { type Capability, levelCan } from '../auth/capabilities.ts';
 import { db } from '../db/database.ts';
-import { withTransactionLock } from '../db/locks.ts';
 import { Forbidden, NotFound, ValidationError } from '../errors.ts';
 import { clientKey } from '../middleware/rate-limit.ts';
 import type { PlatformAdmin } from '../models/platform-admin.ts';
@@ -262,6 +261,16 @@ interface StoredResponse {
   requestDigest: string;
 }
 
+/** How long a retry waits for the first request with its key to finish before answering 409. */
+const IDEMPOTENCY_WAIT_MS = 15_000;
+
+/**
+ * Runs a create once per caller and key. The first request claims the key (one INSERT ... ON
+ * CONFLICT, so of concurrent ones exactly one claims it), runs, and stores its response; the others
+ * wait for that response and get it too. A create that failed frees its key, so a corrected retry
+ * works. A claim whose request never finished (its process died) is never run again: retries get a
+ * 409 until the key expires after 24 hours, since the first run may have created the record.
+ */
 async function idempotently(
   req: Request,
   principal: string,
@@ -278,43 +287,63 @@ async function idempotently(
   const digest = createHash('sha256')
     .update(`${req.method} ${req.baseUrl}${req.path}\n${JSON.stringify(req.body ?? null)}`)
     .digest('hex');
-  const lockKey = `idempotency:${req.tenant?.schema ?? 'public'}:${principal}:${key}`;
-  // The lock makes concurrent retries with one key queue; the first one's work and its stored
-  // response commit together, so the others find it.
-  return withTransactionLock(lockKey, async () => {
-    const [stored] = await db().query<StoredResponse>(
-      `SELECT status, response, request_digest AS "requestDigest" FROM ${table}
-        WHERE principal = $1 AND idempotency_key = $2 AND created_at > now() - interval '24 hours'`,
-      { bind: [principal, key], type: QueryTypes.SELECT },
-    );
-    if (stored) {
-      if (stored.requestDigest !== digest)
-        throw new ApiProblem(
-          422,
-          'idempotency-key-reused',
-          'This Idempotency-Key was used for a different request; use a new key for a new request.',
-        );
-      return {
-        status: stored.status,
-        body: stored.response.body,
-        headers: { ...stored.response.headers, 'Idempotent-Replayed': 'true' },
-      };
+  const [claimed] = await db().query<{ id: string }>(
+    `INSERT INTO ${table} AS k (principal, idempotency_key, request_digest, status, response, created_at)
+     VALUES ($1, $2, $3, 0, '{}'::jsonb, now())
+     ON CONFLICT (principal, idempotency_key) DO UPDATE
+       SET request_digest = EXCLUDED.request_digest, status = 0, response = '{}'::jsonb, created_at = now()
+       WHERE k.created_at < now() - interval '24 hours'
+     RETURNING id::text AS id`,
+    { bind: [principal, key, digest], type: QueryTypes.SELECT },
+  );
+  if (claimed) {
+    let result: ApiResult | undefined;
+    try {
+      result = await run();
+    } catch (err) {
+      await db().query(`DELETE FROM ${table} WHERE id = $1`, { bind: [claimed.id] });
+      throw err;
     }
-    const result = await run();
     const status = result?.status ?? 200;
     if (result && status >= 200 && status < 300) {
       const headers = { ...result.headers, ...(result.location ? { Location: result.location } : {}) };
-      await db().query(
-        `INSERT INTO ${table} (principal, idempotency_key, request_digest, status, response, created_at)
-         VALUES ($1, $2, $3, $4, $5::jsonb, now())
-         ON CONFLICT (principal, idempotency_key) DO UPDATE
-           SET request_digest = EXCLUDED.request_digest, status = EXCLUDED.status,
-               response = EXCLUDED.response, created_at = EXCLUDED.created_at`,
-        { bind: [principal, key, digest, status, JSON.stringify({ body: result.body ?? null, headers })] },
-      );
+      await db().query(`UPDATE ${table} SET status = $2, response = $3::jsonb WHERE id = $1`, {
+        bind: [claimed.id, status, JSON.stringify({ body: result.body ?? null, headers })],
+      });
+    } else {
+      await db().query(`DELETE FROM ${table} WHERE id = $1`, { bind: [claimed.id] });
     }
     return result;
-  });
+  }
+  const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
+  for (;;) {
+    const [stored] = await db().query<StoredResponse>(
+      `SELECT status, response, request_digest AS "requestDigest" FROM ${table}
+        WHERE principal = $1 AND idempotency_key = $2`,
+      { bind: [principal, key], type: QueryTypes.SELECT },
+    );
+    // The first request failed and freed the key meanwhile: this one runs as if it were first.
+    if (!stored) return idempotently(req, principal, key, run);
+    if (stored.requestDigest !== digest)
+      throw new ApiProblem(
+        422,
+        'idempotency-key-reused',
+        'This Idempotency-Key was used for a different request; use a new key for a new request.',
+      );
+    if (stored.status > 0)
+      return {
+        status: stored.status,
+        body: stored.response.body ?? undefined,
+        headers: { ...stored.response.headers, 'Idempotent-Replayed': 'true' },
+      };
+    if (Date.now() > deadline)
+      throw new ApiProblem(
+        409,
+        'idempotency-key-in-progress',
+        'A request with this Idempotency-Key has not finished. Try again later, or use a new key for a new request.',
+      );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function principalOf(req: Request, user: User | null, admin: PlatformAdmin | null): string {

@@ -53,7 +53,10 @@ export function errorStatuses(def: RouteDef): number[] {
     set.add(422);
   }
   if (def.spec.query) set.add(422);
-  if (def.spec.idempotent) set.add(422);
+  if (def.spec.idempotent) {
+    set.add(409);
+    set.add(422);
+  }
   return [...set].sort((a, b) => a - b);
 }
 

@@ -376,7 +376,7 @@ export default apiRoutes(
         description: 'Their tasks in the project lose their assignee. The owner cannot be removed (422).',
         params: memberPath,
         responses: { 204: null },
-        errors: [412],
+        errors: [412, 422],
       },
       async (ctx) => {
         const v = await loadProject(ctx.user, ctx.params.id);
@@ -536,6 +536,7 @@ export default apiRoutes(
           'Back to the status it had before it was done, and out of the archive (within the plan’s task limit, else 422).',
         params: idPath,
         responses: { 200: taskOut },
+        errors: [422],
       },
       async (ctx) => {
         const task = await reopenTask(ctx.user, await loadTask(ctx.user, ctx.params.id));
