@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TENANT_KINDS, TENANT_STATUSES, type TenantKind } from '../models/tenant.ts';
 import { lineField } from './common.ts';
-import { emailField, passwordField, type TenantCreateInput } from './tenant.validator.ts';
+import { emailField, passwordField, type TenantCreateInput, tenantCreateSchema } from './tenant.validator.ts';
 
 /**
  * Every field of a submitted form as a string: a missing field is '', a repeated one its first value.
@@ -72,3 +72,47 @@ export const platformAdminSchema = z.object({
 });
 
 export type PlatformAdminInput = z.input<typeof platformAdminSchema>;
+
+/*
+ * The admin API's bodies. The pages' forms send every value as text (an amount such as "25.00",
+ * blank optional fields); a JSON client sends typed values, so these schemas carry the same rules
+ * in that shape and feed the same services.
+ */
+
+/** A new tenant as the admin API takes it: the new-tenant form's fields; omitted ones take their defaults. */
+export const tenantCreateBodySchema = tenantCreateSchema.pick({
+  name: true,
+  slug: true,
+  kind: true,
+  plan: true,
+  adminName: true,
+  adminEmail: true,
+  adminPassword: true,
+});
+
+/** The forms' limit on one top-up or adjustment: $1,000,000.00 either way. */
+const MAX_CREDIT_CENTS = 100_000_000;
+
+/** A top-up in integer cents, above zero, and an optional note. */
+export const topUpBodySchema = z.object({
+  amountCents: z
+    .int({ message: 'must be a whole number of cents, such as 2500' })
+    .min(1, 'must be above zero')
+    .max(MAX_CREDIT_CENTS, `must be at most ${MAX_CREDIT_CENTS} (1,000,000.00)`)
+    .meta({ description: 'Cents to add (2500 is 25.00).', example: 2500 }),
+  note: lineField(200)
+    .nullable()
+    .optional()
+    .transform((v) => v || null),
+});
+
+/** A correction of the credit in signed integer cents, other than zero, with its reason. */
+export const adjustmentBodySchema = z.object({
+  amountCents: z
+    .int({ message: 'must be a whole number of cents, such as -450' })
+    .min(-MAX_CREDIT_CENTS, `must be at least -${MAX_CREDIT_CENTS} (-1,000,000.00)`)
+    .max(MAX_CREDIT_CENTS, `must be at most ${MAX_CREDIT_CENTS} (1,000,000.00)`)
+    .refine((v) => v !== 0, 'must be an amount other than zero')
+    .meta({ description: 'Signed cents (-450 takes 4.50 away).', example: -450 }),
+  note: lineField(200, 1, 'say why, for example "refund of the March charges"'),
+});

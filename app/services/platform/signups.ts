@@ -13,6 +13,9 @@ import { hostUrl } from '../urls.ts';
 /** Days a self-service sign-up is free before credit is needed. */
 export const TRIAL_DAYS = 14;
 
+/** Failed sign-ups a client address may make per rate-limit window, on the page and the API together. */
+export const SIGNUP_ATTEMPTS = 5;
+
 export interface SignedUp {
   tenant: Tenant;
   admin: User;
