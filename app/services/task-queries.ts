@@ -70,11 +70,18 @@ function containing(text: string): string {
 }
 
 /**
+ * What narrows a task list: the list page's filter (its page number aside), and for the API a range
+ * of due days, `dueAfter` (due on or after the start of that day) and `dueBefore` (due before the
+ * start of that day), days "YYYY-MM-DD" in the tenant's time zone.
+ */
+export type TaskSearch = Omit<TaskFilter, 'page'> & { dueAfter?: string | null; dueBefore?: string | null };
+
+/**
  * The where clause of a task list: the tasks of projects `user` may see, narrowed by the filter.
  * `projectId` pins the list to one project (a project's page), whatever the filter says.
  */
 export function taskWhere(
-  filter: TaskFilter,
+  filter: TaskSearch,
   user: User,
   clock: Clock,
   projectId?: string,
@@ -88,6 +95,8 @@ export function taskWhere(
   else if (filter.assignee === 'none') parts.push({ assigneeId: null });
   else if (filter.assignee) parts.push({ assigneeId: filter.assignee });
   if (filter.due) parts.push(dueWhere(filter.due, clock));
+  if (filter.dueAfter) parts.push({ dueAt: { [Op.gte]: midnight(filter.dueAfter, clock.timeZone) } });
+  if (filter.dueBefore) parts.push({ dueAt: { [Op.lt]: midnight(filter.dueBefore, clock.timeZone) } });
   if (filter.q) parts.push({ title: { [Op.iLike]: containing(filter.q) } });
   if (!filter.archived) parts.push({ archivedAt: null });
   return { [Op.and]: parts };
@@ -193,6 +202,24 @@ export async function searchTasks(
   return { tasks, total: count, pages: Math.max(1, Math.ceil(count / TASKS_PER_PAGE)) };
 }
 
+/**
+ * The tasks `user` may see that match `search`, whole, in the order of its sort: `limit` of them
+ * from `offset`, with the count of all that match.
+ */
+export async function findTasks(
+  user: User,
+  search: TaskSearch,
+  clock: Clock,
+  page: { limit: number; offset: number },
+): Promise<{ rows: Task[]; total: number }> {
+  const where = taskWhere(search, user, clock);
+  const [total, rows] = await Promise.all([
+    Task.count({ where }),
+    Task.findAll({ where, order: taskOrder(search.sort), limit: page.limit, offset: page.offset }),
+  ]);
+  return { rows, total };
+}
+
 export const DUE_BUCKETS = ['overdue', 'today', 'week', 'later', 'none'] as const;
 export type DueBucket = (typeof DUE_BUCKETS)[number];
 export const DUE_BUCKET_LABELS: Record<DueBucket, string> = {
@@ -262,6 +289,7 @@ export interface WeekCount {
 
 export interface ProjectStats {
   byStatus: Record<string, number>;
+  byPriority: Record<string, number>;
   total: number;
   done: number;
   /** Done tasks as a whole percentage of all tasks (0 when there are none). */
@@ -280,13 +308,19 @@ export async function projectStats(projectId: string, clock: Clock): Promise<Pro
     addDays(bounds.monday, -7 * (STATS_WEEKS - 1 - i)),
   );
   const starts = mondays.map((m) => midnight(m, clock.timeZone).getTime());
-  const [statusRows, overdue, completions] = await Promise.all([
+  const [statusRows, priorityRows, overdue, completions] = await Promise.all([
     Task.findAll({
       attributes: ['status', [fn('COUNT', col('id')), 'n']],
       where: { projectId },
       group: ['status'],
       raw: true,
     }) as unknown as Promise<{ status: string; n: string | number }[]>,
+    Task.findAll({
+      attributes: ['priority', [fn('COUNT', col('id')), 'n']],
+      where: { projectId },
+      group: ['priority'],
+      raw: true,
+    }) as unknown as Promise<{ priority: string; n: string | number }[]>,
     Task.count({ where: { projectId, archivedAt: null, ...dueWhere('overdue', clock) } }),
     Task.findAll({
       attributes: ['completedAt'],
@@ -296,6 +330,8 @@ export async function projectStats(projectId: string, clock: Clock): Promise<Pro
   ]);
   const byStatus: Record<string, number> = { todo: 0, in_progress: 0, review: 0, done: 0 };
   for (const r of statusRows) byStatus[r.status] = Number(r.n);
+  const byPriority: Record<string, number> = { low: 0, medium: 0, high: 0, urgent: 0 };
+  for (const r of priorityRows) byPriority[r.priority] = Number(r.n);
   const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
   const perWeek = mondays.map((monday) => ({ monday, done: 0 }));
   for (const { completedAt } of completions) {
@@ -307,6 +343,7 @@ export async function projectStats(projectId: string, clock: Clock): Promise<Pro
   const done = byStatus.done;
   return {
     byStatus,
+    byPriority,
     total,
     done,
     completion: total ? Math.floor((done / total) * 100) : 0,
