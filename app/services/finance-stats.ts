@@ -250,3 +250,32 @@ export async function financeStats(p: FinancePeriod): Promise<FinanceStats> {
     yearOverYear: yearOverYearFrom(rows, comparedYear),
   };
 }
+
+const cents = (value: string) => Number(value);
+
+/** The figures as the API shows them: every amount in integer cents. */
+export function presentStats(s: FinanceStats) {
+  const amounts = (r: { incomeCents: string; expenseCents: string; netCents: string }) => ({
+    incomeCents: cents(r.incomeCents),
+    expenseCents: cents(r.expenseCents),
+    netCents: cents(r.netCents),
+  });
+  return {
+    period: { from: s.period.from, to: s.period.to },
+    totals: {
+      ...amounts(s.totals),
+      contributionCount: s.totals.contributionCount,
+      expenseCount: s.totals.expenseCount,
+    },
+    months: s.months.map((m) => ({ month: m.month, ...amounts(m) })),
+    funds: s.funds.map((f) => ({ fundId: f.fundId, name: f.name, active: f.active, ...amounts(f) })),
+    comparedYear: s.comparedYear,
+    yearOverYear: s.yearOverYear.map((m) => ({
+      month: m.month,
+      incomeCents: cents(m.incomeCents),
+      lastYearIncomeCents: cents(m.lastYearIncomeCents),
+      expenseCents: cents(m.expenseCents),
+      lastYearExpenseCents: cents(m.lastYearExpenseCents),
+    })),
+  };
+}

@@ -113,7 +113,21 @@ const newestFirst = (column: string): [string, string][] => [
   ['id', 'DESC'],
 ];
 
-export async function searchContributions(f: ContributionFilter): Promise<Page<Contribution>> {
+/** Which entries of a filtered list to read: the page's number by default, or the API's limit and offset. */
+export interface Window {
+  limit: number;
+  offset: number;
+}
+
+const pageWindow = (page: number): Window => ({
+  limit: ENTRIES_PER_PAGE,
+  offset: (page - 1) * ENTRIES_PER_PAGE,
+});
+
+export async function searchContributions(
+  f: ContributionFilter,
+  window = pageWindow(f.page),
+): Promise<Page<Contribution>> {
   const where = contributionWhere(f);
   const { count, totalCents } = await totalsOf(Contribution, where);
   const entries = await Contribution.findAll({
@@ -123,21 +137,19 @@ export async function searchContributions(f: ContributionFilter): Promise<Page<C
       { association: 'fund', attributes: ['id', 'name'] },
     ],
     order: newestFirst('receivedOn'),
-    limit: ENTRIES_PER_PAGE,
-    offset: (f.page - 1) * ENTRIES_PER_PAGE,
+    ...window,
   });
   return { entries, count, totalCents, pages: Math.max(1, Math.ceil(count / ENTRIES_PER_PAGE)) };
 }
 
-export async function searchExpenses(f: ExpenseFilter): Promise<Page<Expense>> {
+export async function searchExpenses(f: ExpenseFilter, window = pageWindow(f.page)): Promise<Page<Expense>> {
   const where = expenseWhere(f);
   const { count, totalCents } = await totalsOf(Expense, where);
   const entries = await Expense.findAll({
     where,
     include: [{ association: 'fund', attributes: ['id', 'name'] }],
     order: newestFirst('spentOn'),
-    limit: ENTRIES_PER_PAGE,
-    offset: (f.page - 1) * ENTRIES_PER_PAGE,
+    ...window,
   });
   return { entries, count, totalCents, pages: Math.max(1, Math.ceil(count / ENTRIES_PER_PAGE)) };
 }

@@ -336,3 +336,47 @@ export async function emailAllStatements(
   }
   return result;
 }
+
+/** When a statement went out by e-mail, as the API shows it. */
+function presentSending(s: { sentAt: Date | null; sentTo: string | null; sending: boolean } | null) {
+  return {
+    sentAt: s?.sentAt ? s.sentAt.toISOString() : null,
+    sentTo: s?.sentTo ?? null,
+    sending: s?.sending ?? false,
+  };
+}
+
+/** One giver of the year as the API lists them: amounts in integer cents. */
+export function presentGiver(g: Giver) {
+  return {
+    memberId: g.memberId,
+    firstName: g.firstName,
+    lastName: g.lastName,
+    email: g.email,
+    totalCents: Number(g.totalCents),
+    gifts: g.gifts,
+    emailed: presentSending(g),
+  };
+}
+
+/** One person's statement of the year as the API shows it, with when it was last e-mailed. */
+export function presentStatement(
+  s: Statement,
+  sending: { sentAt: Date | null; sentTo: string | null; sending: boolean } | null,
+) {
+  return {
+    member: {
+      id: String(s.member.id),
+      firstName: s.member.firstName,
+      lastName: s.member.lastName,
+      email: s.member.email?.trim() || null,
+      address: s.member.address ?? null,
+    },
+    year: s.year,
+    lines: s.lines.map((l) => ({ ...l, amountCents: Number(l.amountCents) })),
+    byFund: s.byFund.map((f) => ({ name: f.name, totalCents: Number(f.totalCents) })),
+    totalCents: Number(s.totalCents),
+    organisation: s.organisation,
+    emailed: presentSending(sending),
+  };
+}

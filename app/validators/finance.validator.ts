@@ -186,3 +186,62 @@ export function periodParam(query: Record<string, unknown>): Period {
 }
 
 export const reversalSchema = z.object({ reason: optionalLine(200) });
+
+// The API's bodies. A JSON client sends money as integer cents (as the API shows every amount), an
+// empty optional value as null (or ''), and `active` as a boolean rather than a checkbox's "on";
+// otherwise each field and its rule is the form's, and the same service takes the result.
+
+/** The largest amount a form takes (twelve digits and two decimals), in cents. */
+const MAX_CENTS = 99_999_999_999_999;
+
+/** A positive whole number of cents, handed on as the string the services keep (BIGINT). */
+export const centsField = z
+  .number({ error: 'must be a whole number of cents' })
+  .int('must be a whole number of cents')
+  .min(1, 'must be more than 0')
+  .max(MAX_CENTS, `must be at most ${MAX_CENTS}`)
+  .transform(String);
+
+const nullableLine = (max: number) =>
+  lineField(max)
+    .nullable()
+    .optional()
+    .transform((v) => v || null);
+
+const nullableId = (what: string) =>
+  z
+    .string({ error: `is not a known ${what}` })
+    .trim()
+    .refine((v) => v === '' || ID_RE.test(v), `is not a known ${what}`)
+    .nullable()
+    .optional()
+    .transform((v) => v || null);
+
+/** A date the API takes in a query: YYYY-MM-DD, as the forms check it. */
+export const dateQuery = z.string().trim().refine(isDate, 'must be a date (YYYY-MM-DD)');
+
+export const fundApiSchema = fundSchema.extend({
+  description: nullableLine(300),
+  active: z.boolean({ error: 'must be true or false' }).default(true),
+});
+
+export const contributionApiFields = contributionSchema.omit({ amount: true }).extend({
+  memberId: nullableId('person'),
+  amountCents: centsField,
+  reference: nullableLine(80),
+  note: nullableLine(300),
+});
+export const contributionApiSchema = contributionApiFields.transform(
+  ({ amountCents, ...fields }): ContributionInput => ({ ...fields, amount: amountCents }),
+);
+
+export const expenseApiFields = expenseSchema.omit({ amount: true, removeReceipt: true }).extend({
+  amountCents: centsField,
+  note: nullableLine(300),
+});
+export const expenseApiSchema = expenseApiFields.transform(({ amountCents, ...fields }) => ({
+  ...fields,
+  amount: amountCents,
+}));
+
+export const reversalApiSchema = reversalSchema.extend({ reason: nullableLine(200) });

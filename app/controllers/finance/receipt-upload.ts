@@ -50,8 +50,21 @@ const upload = multer({
  */
 export function receiptUpload(req: Request, res: Response, next: NextFunction): void {
   if (limitBody(req, res, RECEIPT_BODY_MAX_BYTES, tooLarge())) return;
+  parseUpload(req, res, next);
+}
+
+/**
+ * The same parsing and limits for the API, whose requests the app's body limit already bounds: a
+ * file over the limit is a field message (422), a body refused for its size an error (its 413 is
+ * already on its way), so the route's handler never waits for it.
+ */
+export function apiReceiptUpload(req: Request, res: Response, next: NextFunction): void {
+  parseUpload(req, res, next, () => next(new Error(tooLarge())));
+}
+
+function parseUpload(req: Request, res: Response, next: NextFunction, refused: () => void = () => {}): void {
   upload(req, res, (err?: unknown) => {
-    if (bodyRefused(req)) return;
+    if (bodyRefused(req)) return refused();
     if (err) {
       const code = (err as { code?: string }).code;
       res.locals.receiptError =

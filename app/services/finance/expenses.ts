@@ -77,8 +77,8 @@ export async function correctExpense(
   });
 }
 
-/** Gives the expense this receipt in place of the one it had (if any); locked entries refuse (409). */
-export function replaceReceipt(entry: Expense, receipt: Receipt): Promise<Expense> {
+/** Gives the expense this receipt (null: none) in place of the one it had; locked entries refuse (409). */
+export function replaceReceipt(entry: Expense, receipt: Receipt | null): Promise<Expense> {
   return withStoredReceipt(receipt, async (columns) => {
     await ledger.lockForChange('expense', entry);
     const before = ledger.snapshot(entry);
