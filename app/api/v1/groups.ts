@@ -236,7 +236,7 @@ const eventListQuery = listQuery.extend({
     description: 'Upcoming (soonest first) or past (latest first); both when left out (soonest first).',
   }),
   group: idString.optional().meta({ description: "One group's meetings." }),
-  // The page's day rule (1900 to 2200), so every day named has a midnight on the tenant's clock.
+  // The page's day rule (years 1900 to 2200), not any ISO date: a far year has no instant to compare.
   from: dateField.optional().meta({ description: "Starting on or after this day (the tenant's clock)." }),
   to: dateField.optional().meta({ description: "Starting on or before this day (the tenant's clock)." }),
 });
