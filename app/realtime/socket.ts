@@ -9,6 +9,14 @@ import { passport } from '../auth/passport.ts';
 import { rootLogger } from '../logger.ts';
 import { sessionMiddleware } from '../middleware/session.ts';
 import { User } from '../models/user.ts';
+import {
+  ADMIN_PERSONAL_PREFIX,
+  PERSONAL_PREFIX,
+  TokenRefused,
+  userForAccess,
+  userForPersonalToken,
+  verifyAccessToken,
+} from '../services/api-tokens.ts';
 import { type Publisher, setPublisher, userRoom } from '../services/notifications.ts';
 import { runInContext, type TenantRef } from '../tenancy/context.ts';
 import { isPlatformHost, parseHost, tenantForHost } from '../tenancy/resolver.ts';
@@ -18,8 +26,10 @@ import { isPlatformHost, parseHost, tenantForHost } from '../tenancy/resolver.ts
  *
  * The handshake reads the same session cookie as the pages (express-session, then passport), in the
  * tenant the Host names, so a socket is refused unless it carries a signed-in user of that tenant
- * whose session was signed in on that tenant's host. Each socket joins its user's room only; the
- * server never takes instructions from a socket. With REDIS_URL, the Redis adapter carries each
+ * whose session was signed in on that tenant's host. A program using the API may instead send an
+ * access token or a personal access token as `auth.token` in the socket.io handshake: it is checked
+ * as the API checks it, in the tenant the Host names, and when one is sent the cookie is not read.
+ * Either way the socket joins its user's room only; the server never takes instructions from a socket. With REDIS_URL, the Redis adapter carries each
  * event to the sockets of every web process.
  */
 
@@ -52,7 +62,19 @@ export async function attachRealtime(server: HttpServer, opts: RealtimeOptions =
   const io = new Server(server, { serveClient: true, cors: { origin: false } });
   io.engine.use(handshake(sessionMiddleware()));
   io.use((socket, next) => {
-    const room = roomOf(socket.request as HandshakeRequest);
+    const req = socket.request as HandshakeRequest;
+    const token: unknown = socket.handshake.auth?.token;
+    if (token !== undefined && token !== null) {
+      tokenRoom(req, token).then(
+        (room) => {
+          socket.data.room = room;
+          next();
+        },
+        (err: unknown) => next(refusal(req, err)),
+      );
+      return;
+    }
+    const room = roomOf(req);
     if (!room) return next(new Error('unauthorized'));
     socket.data.room = room;
     next();
@@ -96,6 +118,40 @@ function roomOf(req: HandshakeRequest): string | null {
 }
 
 /**
+ * The room of the user a handshake token acts for, in the tenant the Host names; TokenRefused when it
+ * is not a live token of that tenant's active user. An access token must also name this host.
+ */
+async function tokenRoom(req: HandshakeRequest, token: unknown): Promise<string> {
+  const tenant = req.tenant;
+  if (typeof token !== 'string' || !/^[\x21-\x7e]{1,4096}$/.test(token)) throw new TokenRefused('malformed');
+  if (!tenant || tenant.status === 'suspended' || token.startsWith(ADMIN_PERSONAL_PREFIX))
+    throw new TokenRefused('wrong-audience');
+  const log = rootLogger.child({ tenant: tenant.slug, realtime: true });
+  return runInContext({ tenant, log }, async () => {
+    if (token.startsWith(PERSONAL_PREFIX)) {
+      const { user } = await userForPersonalToken(token);
+      return userRoom(tenant.id, String(user.id));
+    }
+    const claims = await verifyAccessToken(token, tenant, hostHeader(req)?.toLowerCase() ?? '');
+    const user = await userForAccess(claims);
+    return userRoom(tenant.id, String(user.id));
+  });
+}
+
+/** What a refused token handshake tells the client: the same word as a refused cookie, the reason logged. */
+function refusal(req: HandshakeRequest, err: unknown): Error {
+  if (err instanceof TokenRefused) {
+    rootLogger.warn(
+      { reason: err.reason, tenant: req.tenant?.slug, realtime: true, ip: req.socket.remoteAddress },
+      'socket token refused',
+    );
+    return new Error('unauthorized');
+  }
+  rootLogger.error({ err, tenant: req.tenant?.slug, realtime: true }, 'socket token check failed');
+  return new Error('unavailable');
+}
+
+/**
  * One engine middleware, run on the handshake request only: tenant by Host, session, passport.
  * It is a single function because engine.io chains its middlewares through promises, which would
  * leave the tenant context behind between two of them.
@@ -127,12 +183,17 @@ function handshake(session: RequestHandler): Middleware {
 // Reads the Host exactly as the pages do, honouring TRUST_PROXY for X-Forwarded-Host.
 const hostReader = express().set('trust proxy', config.TRUST_PROXY);
 
-function hostOf(req: IncomingMessage): string | null {
+/** The host as `req.host` reads it on a page or API request (the port kept). */
+function hostHeader(req: IncomingMessage): string | undefined {
   const view: Request = Object.create(hostReader.request, {
     headers: { value: req.headers },
     socket: { value: req.socket },
   });
-  return parseHost(view.host);
+  return view.host;
+}
+
+function hostOf(req: IncomingMessage): string | null {
+  return parseHost(hostHeader(req));
 }
 
 async function tenantOf(req: IncomingMessage): Promise<TenantRef | null> {
