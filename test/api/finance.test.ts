@@ -135,6 +135,9 @@ describe('finance API (/api/v1/funds, contributions, expenses, statistics, state
 
       const refused = await treasurerApi.patch(url, { name: 'Renamed' }, { 'If-Match': stale });
       expect(refused.status).to.equal(412);
+      const taken = await treasurerApi.patch(url, { name: 'TITHE' });
+      expect(taken.status).to.equal(422);
+      expect(taken.body.fields).to.deep.equal({ name: 'is already the name of another fund' });
       const fund = await inTenant(tenant, () => Fund.findByPk(created.body.id));
       expect(fund?.name).to.equal('Benevolence');
     });
@@ -144,6 +147,7 @@ describe('finance API (/api/v1/funds, contributions, expenses, statistics, state
       expect(res.status).to.equal(403);
       const readOnly = await patClient(tenant, treasurer, 'read');
       expect((await readOnly.post('/api/v1/funds', { name: 'Not mine' })).status).to.equal(403);
+      expect((await readOnly.get('/api/v1/funds')).status).to.equal(200);
       expect(await inTenant(tenant, () => Fund.count({ where: { name: 'Not mine' } }))).to.equal(0);
     });
   });
@@ -417,6 +421,19 @@ describe('finance API (/api/v1/funds, contributions, expenses, statistics, state
       expect(reversals).to.equal(1);
     });
 
+    it('reverses once when two reversals of one entry arrive at the same time: one 201, one 409', async () => {
+      const original = await createContribution(tenant, {
+        fundId: tithe,
+        amountCents: '6100',
+        receivedOn: '2025-06-02',
+      });
+      const url = `/api/v1/contributions/${original.id}/reversal`;
+      const answers = await Promise.all([treasurerApi.post(url, {}), treasurerApi.post(url, {})]);
+      expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 409]);
+      const reversals = await inTenant(tenant, () => Contribution.count({ where: { amountCents: '-6100' } }));
+      expect(reversals).to.equal(1);
+    });
+
     it('gives levels 2 to 5 exactly what the pages give them: 403 elsewhere, nothing changed', async () => {
       const before = await inTenant(tenant, () => Contribution.count());
       const body = { fundId: tithe, amountCents: 100, receivedOn: '2025-02-03', method: 'cash' };
@@ -524,11 +541,39 @@ describe('finance API (/api/v1/funds, contributions, expenses, statistics, state
       expect((await viewerApi.get(`/api/v1/expenses/${id}/receipt`)).status).to.equal(404);
     });
 
+    it('refuses a receipt over the upload limit with 422 and its message', async () => {
+      const created = await treasurerApi.post('/api/v1/expenses', fields());
+      const big = Buffer.concat([PDF, Buffer.alloc(Math.floor(config.UPLOAD_MAX_MB * 1024 * 1024), 0)]);
+      const res = await upload(treasurerApi, created.body.id, big, 'big.pdf', 'application/pdf');
+      expect(res.status).to.equal(422);
+      expect(res.body.fields).to.deep.equal({ receipt: `must be at most ${config.UPLOAD_MAX_MB} MB` });
+      expect((await inTenant(tenant, () => Expense.findByPk(created.body.id)))?.receiptKey).to.equal(null);
+    });
+
+    it("keeps an entry's own deactivated fund on a correction, and refuses another inactive one with 422", async () => {
+      const closing = await inTenant(tenant, () => Fund.create({ name: 'Closing soon', description: null }));
+      const created = await treasurerApi.post('/api/v1/expenses', fields({ fundId: String(closing.id) }));
+      await inTenant(tenant, () => closing.update({ active: false }));
+      const url = `/api/v1/expenses/${created.body.id}`;
+      const res = await treasurerApi.patch(url, { payee: 'New payee' });
+      expect(res.status, res.text).to.equal(200);
+      expect(res.body).to.include({ payee: 'New payee', fundId: String(closing.id) });
+      const closed = await inTenant(tenant, () => Fund.findOne({ where: { name: 'Closed' } }));
+      const refused = await treasurerApi.patch(url, { fundId: String(closed?.id) });
+      expect(refused.status).to.equal(422);
+      expect(refused.body.fields).to.deep.equal({ fundId: 'choose an active fund' });
+    });
+
     it('removes a receipt (204) and its file, audited', async () => {
       const created = await treasurerApi.post('/api/v1/expenses', fields());
       const id = created.body.id as string;
       await upload(treasurerApi, id, PDF, 'r.pdf', 'application/pdf');
       const key = (await inTenant(tenant, () => Expense.findByPk(id)))?.receiptKey ?? '';
+      const stale = await treasurerApi.delete(`/api/v1/expenses/${id}/receipt`, {
+        'If-Match': created.headers.etag,
+      });
+      expect(stale.status).to.equal(412);
+      expect(await exists(key)).to.equal(true);
       const res = await treasurerApi.delete(`/api/v1/expenses/${id}/receipt`);
       expect(res.status, res.text).to.equal(204);
       expect(await exists(key)).to.equal(false);
