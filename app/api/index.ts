@@ -15,13 +15,22 @@ import { sendProblem } from './problem.ts';
 import collaboration from './v1/collaboration.ts';
 import finance from './v1/finance.ts';
 import groups from './v1/groups.ts';
+import organisation from './v1/organisation.ts';
 import people from './v1/people.ts';
 import platform from './v1/platform.ts';
 import tokens from './v1/tokens.ts';
 import work from './v1/work.ts';
 
 /** Every module of the tenant hosts' API, in the order the docs list them. */
-export const TENANT_MODULES: ApiModule[] = [tokens, people, groups, finance, work, collaboration];
+export const TENANT_MODULES: ApiModule[] = [
+  tokens,
+  people,
+  groups,
+  finance,
+  work,
+  collaboration,
+  organisation,
+];
 /** The root domain's API. */
 export const PLATFORM_MODULES: ApiModule[] = [platform];
 

@@ -1,5 +1,7 @@
+import { Op, type WhereOptions } from 'sequelize';
 import { AuditLog, type FieldChanges } from '../models/audit-log.ts';
 import { currentContext } from '../tenancy/context.ts';
+import type { AuditFilter } from '../validators/audit.validator.ts';
 
 /** Fields never written to the log, whatever the record. */
 const SECRET = new Set(['passwordHash', 'password_hash', 'password', 'tokenHash', 'token_hash']);
@@ -55,5 +57,33 @@ export async function record(entry: AuditEntry): Promise<AuditLog> {
     changes: { ...diff(entry.before ?? null, entry.after ?? null), ...entry.changes },
     ip: ctx?.ip ?? null,
     projectId: entry.projectId ?? null,
+  });
+}
+
+const DAY_MS = 86_400_000;
+
+function whereOf(f: Omit<AuditFilter, 'page'>): WhereOptions<AuditLog> {
+  const conditions: WhereOptions<AuditLog>[] = [];
+  if (f.action) conditions.push({ action: f.action });
+  if (f.recordType) conditions.push({ recordType: f.recordType });
+  if (f.actor) conditions.push({ actorId: f.actor === 'system' ? null : f.actor });
+  if (f.from) conditions.push({ createdAt: { [Op.gte]: new Date(`${f.from}T00:00:00Z`) } });
+  if (f.to) conditions.push({ createdAt: { [Op.lt]: new Date(Date.parse(`${f.to}T00:00:00Z`) + DAY_MS) } });
+  return conditions.length ? { [Op.and]: conditions } : {};
+}
+
+/** Audit entries matching the filter, newest first, with the total count. */
+export function searchAudit(
+  filter: Omit<AuditFilter, 'page'>,
+  page: { limit: number; offset: number },
+): Promise<{ rows: AuditLog[]; count: number }> {
+  return AuditLog.findAndCountAll({
+    where: whereOf(filter),
+    order: [
+      ['createdAt', 'DESC'],
+      ['id', 'DESC'],
+    ],
+    limit: page.limit,
+    offset: page.offset,
   });
 }

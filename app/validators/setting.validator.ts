@@ -32,6 +32,18 @@ export const settingsSchema = z
       .trim()
       .max(64, 'is too long')
       .refine((v) => v === '' || TIME_ZONES.has(v), 'must be one of the listed time zones'),
+    // Origins whose pages may call the JSON API (CORS), one per line; empty keeps it closed.
+    api_cors_origins: textField(2000).superRefine((v, ctx) => {
+      const bad = v
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .find((o) => !/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?\/?$/i.test(o));
+      if (bad)
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${bad.slice(0, 60)}" is not an origin like https://app.example.org`,
+        });
+    }),
   })
   // A key the form did not send keeps its stored value.
   .partial();
