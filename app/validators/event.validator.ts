@@ -91,3 +91,22 @@ export const attendanceSchema = z.object({
 });
 
 export type AttendanceInput = z.output<typeof attendanceSchema>;
+
+const memberIds = z
+  .array(z.string().regex(ID_RE, 'contains someone who is not on the list'), {
+    message: 'must be a list of member ids',
+  })
+  .max(5000, 'has more than 5000 entries')
+  .transform((ids) => [...new Set(ids)]);
+
+/**
+ * PUT /api/v1/events/:id/attendance: the form's fields, but `present` must be sent and a missing
+ * visitor count keeps the current one. A form leaves `present` out when nothing is ticked and always
+ * sends the count; a JSON client that leaves either out has said nothing about it, and reading that
+ * as "nobody" or "0" would wipe what was recorded.
+ */
+export const attendanceApiSchema = attendanceSchema.extend({
+  present: memberIds.meta({ description: 'Ids of the people present.' }),
+  shown: memberIds.optional().meta({ description: 'Ids of the people the checklist showed.' }),
+  visitorCount: countField.optional().meta({ description: 'Left out: unchanged.' }),
+});

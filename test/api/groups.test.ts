@@ -318,6 +318,7 @@ describe('the groups and events API (/api/v1/groups, /api/v1/events)', function 
       expect((await leader.post(path, { memberId: String(alice.id) })).status).to.equal(404);
       expect((await leader.patch(`${path}/${bob.id}`, { role: 'leader' })).status).to.equal(404);
       expect((await leader.delete(`${path}/${bob.id}`)).status).to.equal(404);
+      expect((await leader.get(`${path}/${bob.id}`)).status).to.equal(404);
       expect(await rosterOf(tenant, groupB.id)).to.deep.equal(before);
     });
 
@@ -598,6 +599,20 @@ describe('the groups and events API (/api/v1/groups, /api/v1/events)', function 
       const stale = await leader.put(path, { present: [] }, { 'If-Match': read.headers.etag });
       expect(stale.status).to.equal(412);
       expect(await presentIds(tenant, event.id)).to.deep.equal([String(leah.id)]);
+    });
+
+    it('keeps the visitor count when it is left out, and refuses a body that does not say who was present', async () => {
+      const event = await createEvent(tenant, { groupId: groupA.id, visitorCount: 5 });
+      await markPresent(tenant, event, [alice]);
+      const path = `/api/v1/events/${event.id}/attendance`;
+      const missing = await admin.put(path, { visitorCount: 1 });
+      expect(missing.status).to.equal(422);
+      expect(missing.body.fields).to.include({ present: 'must be a list of member ids' });
+      expect(await presentIds(tenant, event.id)).to.deep.equal([String(alice.id)]);
+      const res = await admin.put(path, { present: [String(alice.id), String(leah.id)] });
+      expect(res.status, res.text).to.equal(200);
+      expect(res.body).to.include({ added: 1, removed: 0, visitorCount: 5 });
+      expect((await findEvent(tenant, event.id))?.visitorCount).to.equal(5);
     });
 
     it('changes only the people listed in shown', async () => {

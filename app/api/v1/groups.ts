@@ -43,7 +43,7 @@ import {
 import { instantOf, localParts, tenantTimeZone } from '../../services/local-time.ts';
 import { fieldErrors, isCleanText } from '../../validators/common.ts';
 import {
-  attendanceSchema,
+  attendanceApiSchema,
   dateField,
   EVENT_KINDS,
   EVENT_WHEN,
@@ -542,14 +542,15 @@ export default apiRoutes(
           'changed (a checklist that showed part of the list); without it, `present` replaces everyone. ' +
           'A meeting takes the people of its group; a service anyone on record.',
         params: idPath,
-        body: attendanceSchema,
+        body: attendanceApiSchema,
         responses: { 200: attendanceChangeOut },
         errors: [403, 404, 412],
       },
       async (ctx) => {
         const event = await managedEvent(ctx.user, ctx.params.id);
         ctx.ifMatch(await attendanceBody(event));
-        const change = await recordAttendance(ctx.user, event, ctx.body);
+        const { visitorCount = event.visitorCount, ...people } = ctx.body;
+        const change = await recordAttendance(ctx.user, event, { ...people, visitorCount });
         return { body: { ...(await attendanceBody(event)), ...change } };
       },
     );
