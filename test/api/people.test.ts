@@ -574,6 +574,23 @@ describe('People API (/api/v1)', function () {
       expect(gone.body.fields).to.deep.equal({ householdId: 'no longer exists' });
     });
 
+    it('adds one person when several requests race with one e-mail, the others get the field message', async () => {
+      const email = `${uniqueSlug('race')}@example.test`;
+      const body = { firstName: 'Race', lastName: 'Twin', status: 'member', email };
+      // Distinct keys: each request runs in its own transaction, where a refused insert must not
+      // leave the transaction unusable for the message that explains it.
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          directoryApi.post('/api/v1/members', body, { 'Idempotency-Key': uniqueSlug('k') }),
+        ),
+      );
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses).to.deep.equal([201, 422, 422, 422, 422, 422]);
+      for (const refused of results.filter((r) => r.status === 422))
+        expect(refused.body.fields).to.deep.equal({ email: 'is already used by someone in the directory' });
+      expect(await inTenant(directory, () => Member.count({ where: { email } }))).to.equal(1);
+    });
+
     it('changes only the fields sent, empties a field sent as "", audits before and after', async () => {
       const household = await addHousehold(directory, uniqueSlug('Patch '));
       const created = await directoryApi.post('/api/v1/members', {

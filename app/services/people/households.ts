@@ -1,4 +1,6 @@
 import { literal, Op } from 'sequelize';
+import { db } from '../../db/database.ts';
+import { inTransaction } from '../../db/transaction-context.ts';
 import { NotFound } from '../../errors.ts';
 import { Household } from '../../models/household.ts';
 import { Member } from '../../models/member.ts';
@@ -53,29 +55,40 @@ export function membersOf(household: Household): Promise<Member[]> {
   });
 }
 
-export async function createHousehold(data: HouseholdInput): Promise<Household> {
-  const household = await Household.create(data);
-  await recordChange('household.created', household, null);
-  return household;
+/** Each change and its audit entry are one transaction (the caller's, when it is in one). */
+function unitOfWork<T>(work: () => Promise<T>): Promise<T> {
+  return inTransaction(db(), work);
 }
 
-export async function updateHousehold(household: Household, data: HouseholdInput): Promise<Household> {
-  const before = snapshot(household);
-  await household.update(data);
-  await recordChange('household.updated', household, before);
-  return household;
+export function createHousehold(data: HouseholdInput): Promise<Household> {
+  return unitOfWork(async () => {
+    const household = await Household.create(data);
+    await recordChange('household.created', household, null);
+    return household;
+  });
+}
+
+export function updateHousehold(household: Household, data: HouseholdInput): Promise<Household> {
+  return unitOfWork(async () => {
+    const before = snapshot(household);
+    await household.update(data);
+    await recordChange('household.updated', household, before);
+    return household;
+  });
 }
 
 /** Its people stay in the directory, without a household (FK SET NULL); the entry names them. */
-export async function deleteHousehold(household: Household): Promise<void> {
-  const before = { ...snapshot(household), members: (await membersOf(household)).map(fullName) };
-  await household.destroy();
-  await audit.record({
-    action: 'household.deleted',
-    recordType: 'household',
-    recordId: household.id,
-    recordLabel: household.name,
-    before,
+export function deleteHousehold(household: Household): Promise<void> {
+  return unitOfWork(async () => {
+    const before = { ...snapshot(household), members: (await membersOf(household)).map(fullName) };
+    await household.destroy();
+    await audit.record({
+      action: 'household.deleted',
+      recordType: 'household',
+      recordId: household.id,
+      recordLabel: household.name,
+      before,
+    });
   });
 }
 

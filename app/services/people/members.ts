@@ -1,6 +1,6 @@
 import { UniqueConstraintError } from 'sequelize';
 import { db } from '../../db/database.ts';
-import { currentTransaction } from '../../db/transaction-context.ts';
+import { currentTransaction, inTransaction } from '../../db/transaction-context.ts';
 import { NotFound, ValidationError } from '../../errors.ts';
 import {
   type Contribution,
@@ -37,34 +37,45 @@ export async function loadMember(id: string): Promise<Member> {
   return member;
 }
 
-export async function createMember(data: MemberInput): Promise<Member> {
-  await refuseConflicts(data);
-  const member = await unlessDuplicate(() => Member.create(data));
-  if (!member) throw new ValidationError(await raceErrors(data));
-  await recordChange('member.created', member, null);
-  return member;
+/** Each change and its audit entry are one transaction (the caller's, when it is in one). */
+function unitOfWork<T>(work: () => Promise<T>): Promise<T> {
+  return inTransaction(db(), work);
 }
 
-export async function updateMember(member: Member, data: MemberInput): Promise<Member> {
-  await refuseConflicts(data, member.id);
-  const before = memberSnapshot(member);
-  const saved = await unlessDuplicate(() => member.update(data));
-  if (!saved) throw new ValidationError(await raceErrors(data, member.id));
-  await member.reload({ include: [{ model: Household, as: 'household' }] });
-  await recordChange('member.updated', member, before);
-  return member;
+export function createMember(data: MemberInput): Promise<Member> {
+  return unitOfWork(async () => {
+    await refuseConflicts(data);
+    const member = await unlessDuplicate(() => Member.create(data));
+    if (!member) throw new ValidationError(await raceErrors(data));
+    await recordChange('member.created', member, null);
+    return member;
+  });
+}
+
+export function updateMember(member: Member, data: MemberInput): Promise<Member> {
+  return unitOfWork(async () => {
+    await refuseConflicts(data, member.id);
+    const before = memberSnapshot(member);
+    const saved = await unlessDuplicate(() => member.update(data));
+    if (!saved) throw new ValidationError(await raceErrors(data, member.id));
+    await member.reload({ include: [{ model: Household, as: 'household' }] });
+    await recordChange('member.updated', member, before);
+    return member;
+  });
 }
 
 /** Attendance and group places go with the person; contributions stay, unlinked. */
-export async function deleteMember(member: Member): Promise<void> {
-  const before = memberSnapshot(member);
-  await member.destroy();
-  await audit.record({
-    action: 'member.deleted',
-    recordType: 'member',
-    recordId: member.id,
-    recordLabel: fullName(member),
-    before,
+export function deleteMember(member: Member): Promise<void> {
+  return unitOfWork(async () => {
+    const before = memberSnapshot(member);
+    await member.destroy();
+    await audit.record({
+      action: 'member.deleted',
+      recordType: 'member',
+      recordId: member.id,
+      recordLabel: fullName(member),
+      before,
+    });
   });
 }
 
@@ -167,8 +178,8 @@ async function raceErrors(data: MemberInput, exceptId?: string): Promise<Errors>
 }
 
 /**
- * Runs `write`, null when a unique index refuses it. Inside a caller's transaction the write gets a
- * savepoint, so the refusal leaves that transaction usable for the queries that explain it.
+ * Runs `write`, null when a unique index refuses it. Inside a transaction the write gets a
+ * savepoint, so the refusal leaves the transaction usable for the queries that explain it.
  */
 async function unlessDuplicate<T>(write: () => Promise<T>): Promise<T | null> {
   const transaction = currentTransaction();

@@ -1,4 +1,6 @@
 import { UniqueConstraintError } from 'sequelize';
+import { db } from '../../db/database.ts';
+import { inTransaction } from '../../db/transaction-context.ts';
 import { NotFound, ValidationError } from '../../errors.ts';
 import { Role } from '../../models/role.ts';
 import { LastSuperAdminError } from '../../models/user.ts';
@@ -21,32 +23,43 @@ export async function loadRole(id: string): Promise<Role> {
   return role;
 }
 
-export async function createRole(data: RoleInput): Promise<Role> {
-  if (await Role.nameTaken(data.name)) throw new ValidationError({ name: NAME_TAKEN });
-  const role = await Role.create(data).catch(asFieldRefusal);
-  await recordChange('role.created', role, null);
-  return role;
+/** Each change and its audit entry are one transaction (the caller's, when it is in one). */
+function unitOfWork<T>(work: () => Promise<T>): Promise<T> {
+  return inTransaction(db(), work);
+}
+
+export function createRole(data: RoleInput): Promise<Role> {
+  return unitOfWork(async () => {
+    if (await Role.nameTaken(data.name)) throw new ValidationError({ name: NAME_TAKEN });
+    const role = await Role.create(data).catch(asFieldRefusal);
+    await recordChange('role.created', role, null);
+    return role;
+  });
 }
 
 /** Name, description and level; a level change must leave an active super admin. */
-export async function updateRole(role: Role, data: RoleInput): Promise<Role> {
-  if (await Role.nameTaken(data.name, role.id)) throw new ValidationError({ name: NAME_TAKEN });
-  const before = role.get({ plain: true });
-  await role.updateDetails(data).catch(asFieldRefusal);
-  await recordChange('role.updated', role, before);
-  return role;
+export function updateRole(role: Role, data: RoleInput): Promise<Role> {
+  return unitOfWork(async () => {
+    if (await Role.nameTaken(data.name, role.id)) throw new ValidationError({ name: NAME_TAKEN });
+    const before = role.get({ plain: true });
+    await role.updateDetails(data).catch(asFieldRefusal);
+    await recordChange('role.updated', role, before);
+    return role;
+  });
 }
 
 /** Only a role nobody holds. */
-export async function deleteRole(role: Role): Promise<void> {
-  const before = role.get({ plain: true });
-  await role.destroyIfUnused();
-  await audit.record({
-    action: 'role.deleted',
-    recordType: 'role',
-    recordId: role.id,
-    recordLabel: role.name,
-    before,
+export function deleteRole(role: Role): Promise<void> {
+  return unitOfWork(async () => {
+    const before = role.get({ plain: true });
+    await role.destroyIfUnused();
+    await audit.record({
+      action: 'role.deleted',
+      recordType: 'role',
+      recordId: role.id,
+      recordLabel: role.name,
+      before,
+    });
   });
 }
 

@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import { Op, UniqueConstraintError, type WhereOptions } from 'sequelize';
 import { capabilitiesOf } from '../../auth/capabilities.ts';
+import { db } from '../../db/database.ts';
+import { inTransaction } from '../../db/transaction-context.ts';
 import { NotFound, ValidationError } from '../../errors.ts';
 import { log } from '../../logger.ts';
 import { Role } from '../../models/role.ts';
@@ -23,6 +25,11 @@ import { tenantUrlFor } from '../urls.ts';
 
 type Errors = Record<string, string>;
 export const EMAIL_TAKEN = 'is already used by another account here';
+
+/** Each change and its audit entry are one transaction (the caller's, when it is in one). */
+function unitOfWork<T>(work: () => Promise<T>): Promise<T> {
+  return inTransaction(db(), work);
+}
 
 /** A LIKE pattern matching `text` anywhere, with its own % _ and \ taken literally. */
 function containing(text: string): string {
@@ -71,81 +78,86 @@ export async function loadUser(id: string): Promise<User> {
  * A new account without a password, holding the chosen roles, when the plan has a place for it.
  * The caller sends the invitation (`sendInvitation`) once the account exists.
  */
-export async function inviteUser(data: UserCreate, inviter: User | null): Promise<User> {
+export function inviteUser(data: UserCreate, inviter: User | null): Promise<User> {
   const { roleIds, ...fields } = data;
-  const { roles, errors } = await chosenRoles(roleIds);
-  if (await User.emailTaken(fields.email)) errors.email = EMAIL_TAKEN;
-  if (Object.keys(errors).length) throw new ValidationError(errors);
-  const invite = async () => {
-    const invited = await User.invite(fields, roles);
-    await recordChange('user.invited', invited, null);
-    return invited;
-  };
-  // The unique index on e-mail is the last guard when two invitations race.
-  return withinPlan('users', invite, inviter).catch((err: unknown) => {
+  return unitOfWork(async () => {
+    const { roles, errors } = await chosenRoles(roleIds);
+    if (await User.emailTaken(fields.email)) errors.email = EMAIL_TAKEN;
+    if (Object.keys(errors).length) throw new ValidationError(errors);
+    const invite = async () => {
+      const invited = await User.invite(fields, roles);
+      await recordChange('user.invited', invited, null);
+      return invited;
+    };
+    return withinPlan('users', invite, inviter);
+  }).catch((err: unknown) => {
+    // The unique index on e-mail is the last guard when two invitations race.
     if (err instanceof UniqueConstraintError) throw new ValidationError({ email: EMAIL_TAKEN });
     throw err;
   });
 }
 
 /** Name, department and roles; refused on `roleIds` when it would leave no active super admin. */
-export async function updateUser(user: User, data: UserUpdate): Promise<User> {
+export function updateUser(user: User, data: UserUpdate): Promise<User> {
   const { roleIds, ...fields } = data;
-  const { roles, errors } = await chosenRoles(roleIds);
-  if (Object.keys(errors).length) throw new ValidationError(errors);
-  const before = user.snapshot();
-  await user.updateAccount(fields, roles).catch((err: unknown) => {
-    if (err instanceof LastSuperAdminError) throw new ValidationError({ roleIds: err.message });
-    throw err;
+  return unitOfWork(async () => {
+    const { roles, errors } = await chosenRoles(roleIds);
+    if (Object.keys(errors).length) throw new ValidationError(errors);
+    const before = user.snapshot();
+    await user.updateAccount(fields, roles).catch((err: unknown) => {
+      if (err instanceof LastSuperAdminError) throw new ValidationError({ roleIds: err.message });
+      throw err;
+    });
+    await recordChange('user.updated', user, before);
+    return user;
   });
-  await recordChange('user.updated', user, before);
-  return user;
 }
 
 /** The signed-in person's own name and e-mail. */
-export async function updateProfile(user: User, data: ProfileInput): Promise<User> {
-  if (await User.emailTaken(data.email, user.id)) throw new ValidationError({ email: EMAIL_TAKEN });
-  const before = user.snapshot();
-  await user.update(data).catch((err: unknown) => {
-    // The unique index on e-mail is the last guard when two changes race.
-    if (err instanceof UniqueConstraintError) throw new ValidationError({ email: EMAIL_TAKEN });
-    throw err;
-  });
-  const after = user.snapshot();
-  if (Object.keys(audit.diff(before, after)).length)
-    await audit.record({
-      action: 'profile.updated',
-      recordType: 'user',
-      recordId: user.id,
-      recordLabel: user.email,
-      before,
-      after,
+export function updateProfile(user: User, data: ProfileInput): Promise<User> {
+  return unitOfWork(async () => {
+    if (await User.emailTaken(data.email, user.id)) throw new ValidationError({ email: EMAIL_TAKEN });
+    const before = user.snapshot();
+    await user.update(data).catch((err: unknown) => {
+      // The unique index on e-mail is the last guard when two changes race.
+      if (err instanceof UniqueConstraintError) throw new ValidationError({ email: EMAIL_TAKEN });
+      throw err;
     });
-  return user;
+    const after = user.snapshot();
+    if (Object.keys(audit.diff(before, after)).length)
+      await audit.record({
+        action: 'profile.updated',
+        recordType: 'user',
+        recordId: user.id,
+        recordLabel: user.email,
+        before,
+        after,
+      });
+    return user;
+  });
 }
 
 /** The person can sign in again: an active account takes a place of the plan, as an invitation does. */
 export async function reactivateUser(user: User, actor: User | null): Promise<User> {
   policy.authorize('reactivate', user);
   const before = user.snapshot();
-  await withinPlan(
-    'users',
-    async () => {
-      await user.reactivate();
-      await recordChange('user.reactivated', user, before);
-    },
-    actor,
-  );
-  return user;
+  const reactivate = async () => {
+    await user.reactivate();
+    await recordChange('user.reactivated', user, before);
+    return user;
+  };
+  return withinPlan('users', reactivate, actor);
 }
 
 /** Signs the person out everywhere and keeps them out; a Conflict for the last active super admin. */
 export async function deactivateUser(user: User): Promise<User> {
   policy.authorize('deactivate', user);
-  const before = user.snapshot();
-  await user.deactivate();
-  await recordChange('user.deactivated', user, before);
-  return user;
+  return unitOfWork(async () => {
+    const before = user.snapshot();
+    await user.deactivate();
+    await recordChange('user.deactivated', user, before);
+    return user;
+  });
 }
 
 /** A new invitation link for someone who has not chosen a password yet; false when the e-mail failed. */
