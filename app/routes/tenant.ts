@@ -7,6 +7,7 @@ import * as home from '../controllers/home.controller.ts';
 import * as invitations from '../controllers/invitations.controller.ts';
 import * as passwordResets from '../controllers/password-resets.controller.ts';
 import * as profileSessions from '../controllers/profile/sessions.controller.ts';
+import * as profileTokens from '../controllers/profile/tokens.controller.ts';
 import * as profile from '../controllers/profile.controller.ts';
 import * as roles from '../controllers/roles.controller.ts';
 import * as sessions from '../controllers/sessions.controller.ts';
@@ -14,6 +15,7 @@ import * as settings from '../controllers/settings.controller.ts';
 import * as userActivation from '../controllers/users/activation.controller.ts';
 import * as userInvitation from '../controllers/users/invitation.controller.ts';
 import * as ownPassword from '../controllers/users/password.controller.ts';
+import * as userTokens from '../controllers/users/tokens.controller.ts';
 import * as users from '../controllers/users.controller.ts';
 import { can, requireAuth } from '../middleware/auth.ts';
 import { attemptLimit } from '../middleware/rate-limit.ts';
@@ -37,12 +39,13 @@ export function tenantRoutes(): Router {
   r.get('/users', can('users.manage'), users.index);
   r.get('/users/new', can('users.manage'), users.newUser);
   r.post('/users', can('users.manage'), users.create);
-  r.get('/users/:id', can('users.manage'), users.show);
+  r.get('/users/:id', can('users.manage'), userTokens.load, users.show);
   r.get('/users/:id/edit', can('users.manage'), users.edit);
   r.post('/users/:id', can('users.manage'), users.update);
   r.post('/users/:id/activation', can('users.manage'), userActivation.create);
   r.post('/users/:id/activation/delete', can('users.manage'), userActivation.destroy);
   r.post('/users/:id/invitation', can('users.manage'), userInvitation.create);
+  r.post('/users/:id/tokens/:tokenId/delete', can('users.manage'), userTokens.destroy);
 
   r.get('/roles', can('roles.manage'), roles.index);
   r.get('/roles/new', can('roles.manage'), roles.newRole);
@@ -54,6 +57,9 @@ export function tenantRoutes(): Router {
   r.get('/profile', requireAuth, profile.show);
   r.post('/profile', requireAuth, profile.update);
   r.post('/profile/sessions/others/delete', requireAuth, profileSessions.destroyOthers);
+  r.get('/profile/tokens', requireAuth, profileTokens.index);
+  r.post('/profile/tokens', requireAuth, profileTokens.create);
+  r.post('/profile/tokens/:tokenId/delete', requireAuth, profileTokens.destroy);
   r.get('/profile/password', requireAuth, ownPassword.edit);
   r.post('/profile/password', requireAuth, attemptLimit('password-change', 10), ownPassword.update);
 
