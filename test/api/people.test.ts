@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { AuditLog, Household, Member, Role, type Tenant, User, UserRole } from '../../app/models/index.ts';
-import { type ApiClient, apiClient } from '../support/api.ts';
+import { type ApiClient, anonymousClient, apiClient, patClient } from '../support/api.ts';
 import { createUser } from '../support/auth.ts';
 import { adminEmail, createTenant, uniqueSlug } from '../support/factories.ts';
 import { createContribution, fundNamed } from '../support/finance.ts';
@@ -67,6 +67,16 @@ describe('People API (/api/v1)', function () {
       expect(res.body).to.include({ id: String(admin.id), email: adminEmail(tenant), permissionLevel: 0 });
       expect(res.body.roles.map((r: { permissionLevel: number }) => r.permissionLevel)).to.include(0);
       expect(res.body.capabilities).to.include.members(['users.manage', 'members.edit', 'finance.view']);
+    });
+
+    it('answers 401 without a token, and lets a read-only token read but not change', async () => {
+      expect((await anonymousClient(tenant).get('/api/v1/users/me')).status).to.equal(401);
+      const user = await createUser(tenant, { level: 4, name: 'Read Only' });
+      const reader = await patClient(tenant, user, 'read');
+      expect((await reader.get('/api/v1/users/me')).body.name).to.equal('Read Only');
+      const refused = await reader.patch('/api/v1/users/me', { name: 'Written' });
+      expect(refused.status).to.equal(403);
+      expect((await inTenant(tenant, () => User.findByPk(user.id)))?.name).to.equal('Read Only');
     });
 
     it('answers a plain member too, with no capabilities', async () => {
