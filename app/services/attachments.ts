@@ -195,9 +195,23 @@ export const ATTACHMENT_BODY_MAX_BYTES = multipartBodyMax(UPLOAD_MAX_BYTES, 10 *
 export function readUpload(req: Request, res: Response): Promise<UploadRefusal | null> {
   // A body over its limit is answered (413) here, unread; what called this then never resumes.
   if (limitBody(req, res, ATTACHMENT_BODY_MAX_BYTES, tooLargeMessage())) return new Promise(() => {});
+  return parseUpload(req, res, () => {});
+}
+
+/**
+ * The same reading for the API, whose requests the app's body limit already bounds: a body that
+ * limit refuses while it is read rejects (its 413 is already on its way), so the caller never waits.
+ */
+export function readApiUpload(req: Request, res: Response): Promise<UploadRefusal | null> {
+  return new Promise((resolve, reject) => {
+    parseUpload(req, res, () => reject(new Error(tooLargeMessage()))).then(resolve, reject);
+  });
+}
+
+function parseUpload(req: Request, res: Response, refused: () => void): Promise<UploadRefusal | null> {
   return new Promise((resolve) => {
     upload(req, res, (err?: unknown) => {
-      if (bodyRefused(req)) return;
+      if (bodyRefused(req)) return refused();
       req.body ??= {};
       resolve(err ? refusalOf(err) : null);
     });

@@ -21,19 +21,35 @@ import { notify } from './notifications.ts';
 export const EDIT_WINDOW_MINUTES = 15;
 const EDIT_WINDOW_MS = EDIT_WINDOW_MINUTES * 60_000;
 
+const PEOPLE = [
+  { association: 'author', attributes: ['id', 'name'] },
+  { association: 'mentioned', attributes: ['id', 'name', 'email'] },
+];
+
+const OLDEST_FIRST: [string, string][] = [
+  ['createdAt', 'ASC'],
+  ['id', 'ASC'],
+];
+
 /** The task's comments, oldest first, with their authors and the people they mention. */
 export function commentsOf(v: Visible<Task>): Promise<TaskComment[]> {
-  return TaskComment.findAll({
+  return TaskComment.findAll({ where: { taskId: v.record.id }, include: PEOPLE, order: OLDEST_FIRST });
+}
+
+/** `limit` of the task's comments from `offset` on, oldest first, and how many it has. */
+export async function commentSlice(
+  v: Visible<Task>,
+  opts: { limit: number; offset: number },
+): Promise<{ rows: TaskComment[]; total: number }> {
+  const { rows, count } = await TaskComment.findAndCountAll({
     where: { taskId: v.record.id },
-    include: [
-      { association: 'author', attributes: ['id', 'name'] },
-      { association: 'mentioned', attributes: ['id', 'name', 'email'] },
-    ],
-    order: [
-      ['createdAt', 'ASC'],
-      ['id', 'ASC'],
-    ],
+    include: PEOPLE,
+    order: OLDEST_FIRST,
+    limit: opts.limit,
+    offset: opts.offset,
+    distinct: true,
   });
+  return { rows, total: count };
 }
 
 /** The comment named by `rawId`, only when it belongs to this task; 404 otherwise. */
@@ -42,12 +58,7 @@ export async function loadComment(
   rawId: unknown,
   opts: { withPeople?: boolean } = {},
 ): Promise<TaskComment> {
-  const include = opts.withPeople
-    ? [
-        { association: 'author', attributes: ['id', 'name'] },
-        { association: 'mentioned', attributes: ['id', 'name', 'email'] },
-      ]
-    : [];
+  const include = opts.withPeople ? PEOPLE : [];
   const comment = await TaskComment.findOne({ where: { id: idParam(rawId), taskId: v.record.id }, include });
   if (!comment) throw new NotFound();
   return comment;

@@ -46,6 +46,8 @@ export interface UpcomingEvent {
   kind: 'service' | 'group_meeting';
   groupName: string | null;
   when: string;
+  /** The start as an instant, for the API. */
+  startsAt: Date;
 }
 
 export interface DashboardGroup {
@@ -152,6 +154,7 @@ export async function upcomingEvents(user: User, now: Date, timeZone: string): P
     kind: e.kind,
     groupName: (e as Event & { group?: Group | null }).group?.name ?? null,
     when: formatDateTime(e.startsAt, timeZone),
+    startsAt: e.startsAt,
   }));
 }
 

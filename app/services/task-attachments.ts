@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
 import { db } from '../db/database.ts';
 import { inTransaction } from '../db/transaction-context.ts';
@@ -16,16 +17,31 @@ import { contentDisposition } from './storage.ts';
  * project policy (`loadTask`), so an attachment is only ever reached through a task its reader may see.
  */
 
+const UPLOADER = [{ association: 'uploader', attributes: ['id', 'name'] }];
+
+const NEWEST_FIRST: [string, string][] = [
+  ['createdAt', 'DESC'],
+  ['id', 'DESC'],
+];
+
 /** The task's attachments, newest first, with their uploaders. */
 export function attachmentsOf(v: Visible<Task>): Promise<Attachment[]> {
-  return Attachment.findAll({
+  return Attachment.findAll({ where: { taskId: v.record.id }, include: UPLOADER, order: NEWEST_FIRST });
+}
+
+/** `limit` of the task's attachments from `offset` on, newest first, and how many it has. */
+export async function attachmentSlice(
+  v: Visible<Task>,
+  opts: { limit: number; offset: number },
+): Promise<{ rows: Attachment[]; total: number }> {
+  const { rows, count } = await Attachment.findAndCountAll({
     where: { taskId: v.record.id },
-    include: [{ association: 'uploader', attributes: ['id', 'name'] }],
-    order: [
-      ['createdAt', 'DESC'],
-      ['id', 'DESC'],
-    ],
+    include: UPLOADER,
+    order: NEWEST_FIRST,
+    limit: opts.limit,
+    offset: opts.offset,
   });
+  return { rows, total: count };
 }
 
 /** The attachment named by `rawId`, only when it belongs to this task; 404 otherwise. */
@@ -34,7 +50,7 @@ export async function loadAttachment(
   rawId: unknown,
   opts: { withUploader?: boolean } = {},
 ): Promise<Attachment> {
-  const include = opts.withUploader ? [{ association: 'uploader', attributes: ['id', 'name'] }] : [];
+  const include = opts.withUploader ? UPLOADER : [];
   const attachment = await Attachment.findOne({
     where: { id: idParam(rawId), taskId: v.record.id },
     include,
@@ -62,8 +78,8 @@ export async function sendAttachment(res: Response, attachment: Attachment): Pro
   if (attachment.contentType !== 'application/pdf') {
     res.set('Content-Security-Policy', "sandbox; default-src 'none'; img-src 'self'");
   }
-  file.stream.on('error', () => res.destroy());
-  file.stream.pipe(res);
+  // Resolves once the answer is sent (or the client is gone), so no caller answers over it.
+  await pipeline(file.stream, res).catch(() => res.destroy());
 }
 
 /** The person who attached the file, or a project manager. */
