@@ -12,6 +12,7 @@ import * as domains from '../controllers/admin/tenants/domains.controller.ts';
 import * as primaryDomain from '../controllers/admin/tenants/primary-domain.controller.ts';
 import * as suspension from '../controllers/admin/tenants/suspension.controller.ts';
 import * as tenants from '../controllers/admin/tenants.controller.ts';
+import * as tokens from '../controllers/admin/tokens.controller.ts';
 import * as topUps from '../controllers/admin/top-ups.controller.ts';
 import { requireAdmin } from '../middleware/auth.ts';
 import { attemptLimit } from '../middleware/rate-limit.ts';
@@ -49,5 +50,9 @@ export function adminRoutes(): Router {
   r.post('/tenants/:id/plan', requireAdmin, tenantPlan.update);
   r.get('/jobs', requireAdmin, jobs.index);
   r.post('/jobs/:name/run', requireAdmin, jobRuns.create);
+
+  r.get('/tokens', requireAdmin, tokens.index);
+  r.post('/tokens', requireAdmin, tokens.create);
+  r.post('/tokens/:tokenId/delete', requireAdmin, tokens.destroy);
   return r;
 }
