@@ -11,6 +11,7 @@ import { sessionMiddleware } from '../middleware/session.ts';
 import { User } from '../models/user.ts';
 import {
   ADMIN_PERSONAL_PREFIX,
+  claimedTenant,
   PERSONAL_PREFIX,
   TokenRefused,
   userForAccess,
@@ -70,7 +71,7 @@ export async function attachRealtime(server: HttpServer, opts: RealtimeOptions =
           socket.data.room = room;
           next();
         },
-        (err: unknown) => next(refusal(req, err)),
+        (err: unknown) => next(refusal(req, token, err)),
       );
       return;
     }
@@ -139,10 +140,18 @@ async function tokenRoom(req: HandshakeRequest, token: unknown): Promise<string>
 }
 
 /** What a refused token handshake tells the client: the same word as a refused cookie, the reason logged. */
-function refusal(req: HandshakeRequest, err: unknown): Error {
+function refusal(req: HandshakeRequest, token: unknown, err: unknown): Error {
   if (err instanceof TokenRefused) {
+    // As the API logs it: a token of another tenant says which one it claims.
+    const claimed = typeof token === 'string' && token.startsWith('ey') ? claimedTenant(token) : null;
     rootLogger.warn(
-      { reason: err.reason, tenant: req.tenant?.slug, realtime: true, ip: req.socket.remoteAddress },
+      {
+        reason: err.reason,
+        tenant: req.tenant?.slug,
+        claimedTenant: claimed ?? undefined,
+        realtime: true,
+        ip: req.socket.remoteAddress,
+      },
       'socket token refused',
     );
     return new Error('unauthorized');
