@@ -283,6 +283,19 @@ describe('API: platform', function () {
         expect(seen).to.deep.equal(names);
       });
 
+      it('goes on from a cursor when the next page asks for another limit', async () => {
+        const first = await api.get(`/api/v1/admin/tenants?q=${token}&limit=3`).expect(200);
+        const next = await api
+          .get(`/api/v1/admin/tenants?q=${token}&limit=2&cursor=${first.body.nextCursor}`)
+          .expect(200);
+        expect(next.body.data.map((t: { name: string }) => t.name)).to.deep.equal(names.slice(3, 5));
+        const last = await api
+          .get(`/api/v1/admin/tenants?q=${token}&limit=5&cursor=${next.body.nextCursor}`)
+          .expect(200);
+        expect(last.body.data.map((t: { name: string }) => t.name)).to.deep.equal(names.slice(5));
+        expect(last.body.nextCursor).to.equal(null);
+      });
+
       it('shows each tenant with its host, plan, status and credit in cents', async () => {
         await Tenant.update({ creditCents: '1234' }, { where: { id: tenants[2].id } });
         const res = await api.get(`/api/v1/admin/tenants?q=${tenants[2].slug}`).expect(200);
