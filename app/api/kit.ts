@@ -54,8 +54,10 @@ export interface RouteSpec<P extends AnySchema, Q extends AnySchema, B extends A
   before?: RequestHandler[];
   /** Overrides the operation id derived from method and path. */
   operationId?: string;
-  /** Content type of a 200 that is not JSON (a file download), documented as binary. */
-  download?: string;
+  /** Content type(s) of a 200 that is not JSON (a file download), documented as binary. */
+  download?: string | string[];
+  /** Multipart file fields: present in the parsed body (as `true`) when the upload holds them. */
+  files?: string[];
 }
 
 export interface ApiResult {
@@ -215,9 +217,21 @@ function parseBody(def: RouteDef, req: Request): unknown {
     if (!req.is(type))
       throw new ApiProblem(415, 'unsupported-media-type', `The request body must be ${type} (UTF-8).`);
   }
-  const raw: unknown = req.body ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+  const sent: unknown = req.body ?? {};
+  if (typeof sent !== 'object' || sent === null || Array.isArray(sent))
     throw new ValidationError({ _: 'must be a JSON object' }, 'The request body must be a JSON object.');
+  let raw = sent as Record<string, unknown>;
+  if (multipart && def.spec.files?.length) {
+    const uploaded = new Set<string>();
+    const r = req as Request & { file?: { fieldname: string }; files?: unknown };
+    if (r.file) uploaded.add(r.file.fieldname);
+    if (Array.isArray(r.files)) for (const f of r.files as { fieldname: string }[]) uploaded.add(f.fieldname);
+    else if (r.files && typeof r.files === 'object') for (const k of Object.keys(r.files)) uploaded.add(k);
+    raw = {
+      ...raw,
+      ...Object.fromEntries(def.spec.files.filter((f) => uploaded.has(f)).map((f) => [f, true])),
+    };
+  }
   const allowed = objectKeys(schema);
   if (allowed) {
     const unknown = Object.keys(raw).filter((k) => !allowed.includes(k));
@@ -356,11 +370,12 @@ function principalOf(req: Request, user: User | null, admin: PlatformAdmin | nul
 // The Express side
 
 function send(req: Request, res: Response, result: ApiResult | undefined): void {
-  if (res.headersSent) return;
+  // A handler that returns nothing writes the response itself (a download may still be starting).
+  if (result === undefined || res.headersSent) return;
   const status = result?.status ?? 200;
   if (result?.headers) res.set(result.headers);
   if (result?.location) res.location(result.location);
-  if (result?.body === undefined || status === 204) {
+  if (result.body === undefined || status === 204) {
     res.status(status).end();
     return;
   }
@@ -433,6 +448,21 @@ function handlerFor(def: RouteDef): RequestHandler {
       sendProblem(err, req, res);
     }
   };
+}
+
+/**
+ * A partial update (PATCH): the record's current input values with the fields the client sent,
+ * parsed as a whole by the page's schema, so a client sends only what it changes. The route's body
+ * schema has already refused unknown fields. Invalid → 422 with the field map.
+ */
+export function mergePatch<S extends AnySchema>(
+  schema: S,
+  current: Record<string, unknown>,
+  sent: unknown,
+): z.output<S> {
+  const parsed = schema.safeParse({ ...current, ...(sent as Record<string, unknown>) });
+  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
+  return parsed.data;
 }
 
 /** The Express router of the API modules of one host, at `/api/v1`. */

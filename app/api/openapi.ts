@@ -84,7 +84,9 @@ function operation(def: RouteDef): ZodOpenApiOperationObject {
     const code = Number(status);
     const content =
       spec.download && code === 200
-        ? { [spec.download]: { schema: z.string().meta({ format: 'binary' }) } }
+        ? Object.fromEntries(
+            [spec.download].flat().map((t) => [t, { schema: z.string().meta({ format: 'binary' }) }]),
+          )
         : schema
           ? { 'application/json': { schema } }
           : undefined;

@@ -18,7 +18,7 @@ export const IMPORT_FILE_DAYS = 1;
  */
 export async function tidyTenant(
   now: Date,
-): Promise<{ archived: number; notifications: number; importFiles: number }> {
+): Promise<{ archived: number; notifications: number; importFiles: number; apiRecords: number }> {
   const sequelize = db();
   const taskCutoff = new Date(now.getTime() - config.TASK_ARCHIVE_DAYS * DAY_MS);
   const noticeCutoff = new Date(now.getTime() - READ_NOTIFICATION_DAYS * DAY_MS);
@@ -36,7 +36,22 @@ export async function tidyTenant(
     IMPORT_FILE_KIND,
     new Date(now.getTime() - IMPORT_FILE_DAYS * DAY_MS),
   );
-  return { archived: archived.length, notifications: deleted.length, importFiles };
+  // API bookkeeping: idempotency keys live a day; ended sign-ins (and their refresh tokens) a month.
+  const keys = await sequelize.query(
+    "DELETE FROM api_idempotency_keys WHERE created_at < $1::timestamptz - interval '24 hours' RETURNING id",
+    { bind: [now], type: QueryTypes.SELECT },
+  );
+  const families = await sequelize.query(
+    `DELETE FROM api_token_families
+      WHERE COALESCE(revoked_at, expires_at) < $1::timestamptz - interval '30 days' RETURNING id`,
+    { bind: [now], type: QueryTypes.SELECT },
+  );
+  return {
+    archived: archived.length,
+    notifications: deleted.length,
+    importFiles,
+    apiRecords: keys.length + families.length,
+  };
 }
 
 /**
@@ -63,22 +78,33 @@ export async function purgeDeliveredNotices(now: Date): Promise<number> {
   return rows.length;
 }
 
+/** The root domain API's idempotency keys over a day old. */
+export async function purgePlatformApiKeys(now: Date): Promise<number> {
+  const rows = await db().query(
+    "DELETE FROM public.platform_idempotency_keys WHERE created_at < $1::timestamptz - interval '24 hours' RETURNING id",
+    { bind: [now], type: QueryTypes.SELECT },
+  );
+  return rows.length;
+}
+
 export const cleanup: Job = {
   name: 'cleanup',
   schedule: '0 3 * * 0',
-  description: `Archives done tasks completed over ${config.TASK_ARCHIVE_DAYS} days ago, deletes read notifications over ${READ_NOTIFICATION_DAYS} days old, unconfirmed member-import files, expired sessions and notices delivered over ${DELIVERED_NOTICE_DAYS} days ago.`,
+  description: `Archives done tasks completed over ${config.TASK_ARCHIVE_DAYS} days ago, deletes read notifications over ${READ_NOTIFICATION_DAYS} days old, unconfirmed member-import files, expired API keys and sign-ins, expired sessions and notices delivered over ${DELIVERED_NOTICE_DAYS} days ago.`,
   async run(ctx) {
     const tenants = await Tenant.findAll({ order: [['id', 'ASC']] });
-    const totals = { archived: 0, notifications: 0, importFiles: 0 };
+    const totals = { archived: 0, notifications: 0, importFiles: 0, apiRecords: 0 };
     const done = await ctx.eachTenant(tenants, async () => {
       const tidied = await tidyTenant(ctx.now);
       totals.archived += tidied.archived;
       totals.notifications += tidied.notifications;
       totals.importFiles += tidied.importFiles;
+      totals.apiRecords += tidied.apiRecords;
     });
     ctx.done(done);
     const sessions = await purgeExpiredSessions(ctx.now);
     const notices = await purgeDeliveredNotices(ctx.now);
-    ctx.log.info({ ...totals, sessions, notices }, 'cleaned up');
+    const platformApiKeys = await purgePlatformApiKeys(ctx.now);
+    ctx.log.info({ ...totals, sessions, notices, platformApiKeys }, 'cleaned up');
   },
 };

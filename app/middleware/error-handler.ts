@@ -8,7 +8,9 @@ import { currentContext } from '../tenancy/context.ts';
 
 function wantsJson(req: Request): boolean {
   return (
-    req.path.startsWith('/api/') || req.path.startsWith('/health') || req.accepts(['html', 'json']) === 'json'
+    req.originalUrl.startsWith('/api/') ||
+    req.path.startsWith('/health') ||
+    req.accepts(['html', 'json']) === 'json'
   );
 }
 
@@ -33,7 +35,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, next: Ne
     return;
   }
   // The API answers every error as a problem document, those raised before it too (host, body).
-  if (req.path.startsWith('/api/')) return sendProblem(err, req, res);
+  if (req.originalUrl.startsWith('/api/')) return sendProblem(err, req, res);
   const known = knownError(err);
   const status = known?.status ?? 500;
   const message = known?.message ?? 'Something went wrong on our side. It has been logged.';

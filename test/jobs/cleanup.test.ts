@@ -137,4 +137,27 @@ describe('cleanup job', function () {
     );
     expect(left.map((r) => r.day)).to.deep.equal(['2040-01-02', '2040-01-03']);
   });
+  it('drops API idempotency keys after a day and ended API sign-ins after a month, and keeps live ones', async () => {
+    const { tenant, owner } = await taskWorld();
+    const q = (sql: string, bind: unknown[] = []) =>
+      inTenant(tenant, () => db().query<{ n: string }>(sql, { bind, type: QueryTypes.SELECT }));
+    await q(
+      `INSERT INTO api_idempotency_keys (principal, idempotency_key, request_digest, status, response, created_at)
+       VALUES ('u:1', 'old', 'd', 201, '{}', now() - interval '25 hours'), ('u:1', 'new', 'd', 201, '{}', now())`,
+    );
+    await q(
+      `INSERT INTO api_token_families (user_id, created_at, last_used_at, expires_at, revoked_at)
+       VALUES ($1, now() - interval '90 days', now(), now() - interval '31 days', NULL),
+              ($1, now() - interval '90 days', now(), now() + interval '1 day', now() - interval '31 days'),
+              ($1, now(), now(), now() + interval '30 days', NULL),
+              ($1, now(), now(), now() + interval '30 days', now())`,
+      [owner.id],
+    );
+    const result = await run();
+    expect(result.status, JSON.stringify(result.failures)).to.equal('succeeded');
+    const [keys] = await q('SELECT count(*) AS n FROM api_idempotency_keys');
+    const [families] = await q('SELECT count(*) AS n FROM api_token_families');
+    expect(Number(keys.n)).to.equal(1);
+    expect(Number(families.n)).to.equal(2);
+  });
 });

@@ -23,7 +23,7 @@ import {
   sendingOf,
   statementFor,
 } from '../../services/statements.ts';
-import { fieldErrors, lineField } from '../../validators/common.ts';
+import { lineField } from '../../validators/common.ts';
 import {
   contributionApiFields,
   contributionApiSchema,
@@ -36,7 +36,7 @@ import {
   reversalApiSchema,
   thisYear,
 } from '../../validators/finance.validator.ts';
-import { apiRoutes } from '../kit.ts';
+import { apiRoutes, mergePatch } from '../kit.ts';
 import { listResult, offsetOf } from '../pagination.ts';
 import { day, idPath, idString, listQuery, pageOf, timestamp } from '../schemas.ts';
 
@@ -229,17 +229,6 @@ const receiptBody = z.object({
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** The record's current values merged with the client's changes, parsed as a whole by `schema`. */
-function merged<S extends z.ZodType>(
-  schema: S,
-  current: Record<string, unknown>,
-  changes: unknown,
-): z.output<S> {
-  const parsed = schema.safeParse({ ...current, ...(changes as object) });
-  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
-  return parsed.data;
-}
-
 /** A from/to window must be whole and in order, as the pages read it. */
 function refuseBadPeriod(q: { from?: string; to?: string }): void {
   if (q.from && q.to && q.from > q.to) throw new ValidationError({ to: 'must not be before from' });
@@ -366,7 +355,7 @@ export default apiRoutes(
         const fund = await funds.loadFund(ctx.params.id);
         ctx.ifMatch(await fundView(fund));
         const current = { name: fund.name, description: fund.description, active: fund.active };
-        await funds.updateFund(fund, merged(fundApiSchema, current, ctx.req.body));
+        await funds.updateFund(fund, mergePatch(fundApiSchema, current, ctx.req.body));
         return { body: await fundView(fund) };
       },
     );
@@ -455,7 +444,7 @@ export default apiRoutes(
         const entry = await contributions.loadContribution(ctx.params.id);
         ctx.ifMatch(await contributionView(entry));
         await refuseLocked('contribution', entry);
-        const input = merged(contributionApiSchema, contributionInputOf(entry), ctx.req.body);
+        const input = mergePatch(contributionApiSchema, contributionInputOf(entry), ctx.req.body);
         return { body: await contributionView(await contributions.correctContribution(entry, input)) };
       },
     );
@@ -560,7 +549,7 @@ export default apiRoutes(
         const entry = await expenses.loadExpense(ctx.params.id);
         ctx.ifMatch(await expenseView(entry));
         await refuseLocked('expense', entry);
-        const input = merged(expenseApiSchema, expenseInputOf(entry), ctx.req.body);
+        const input = mergePatch(expenseApiSchema, expenseInputOf(entry), ctx.req.body);
         return { body: await expenseView(await expenses.correctExpense(entry, input, null)) };
       },
     );

@@ -1,6 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { ValidationError } from '../../errors.ts';
 import { currentUser } from '../../middleware/auth.ts';
 import type { Event } from '../../models/event.ts';
 import type { Group } from '../../models/group.ts';
@@ -41,7 +40,7 @@ import {
   withRosterFigures,
 } from '../../services/groups.ts';
 import { instantOf, localParts, tenantTimeZone } from '../../services/local-time.ts';
-import { fieldErrors, isCleanText } from '../../validators/common.ts';
+import { isCleanText } from '../../validators/common.ts';
 import {
   attendanceApiSchema,
   dateField,
@@ -56,7 +55,7 @@ import {
   rosterAddSchema,
   rosterRoleSchema,
 } from '../../validators/group.validator.ts';
-import { apiRoutes } from '../kit.ts';
+import { apiRoutes, mergePatch } from '../kit.ts';
 import { listResult, offsetOf } from '../pagination.ts';
 import { day, idPath, idString, iso, listQuery, pageOf, timestamp } from '../schemas.ts';
 
@@ -202,16 +201,6 @@ async function reloaded(event: Event): Promise<Event> {
   return (await findEvent(event.id)) ?? event;
 }
 
-/**
- * A partial change: the record's current form values with the fields the client sent, read by the
- * page's own schema. The kit has already refused unknown fields.
- */
-function merged<T>(schema: z.ZodType<T>, current: Record<string, string>, req: Request): T {
-  const parsed = schema.safeParse({ ...current, ...(req.body as object) });
-  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
-  return parsed.data;
-}
-
 // ------------------------------------------------------------------------------------------------
 // Requests
 
@@ -315,7 +304,7 @@ export default apiRoutes(
       async (ctx) => {
         const group = await visibleGroup(ctx.user, ctx.params.id);
         ctx.ifMatch(await groupBody(group));
-        const input = merged(groupSchema, groupInputValues(group), ctx.req);
+        const input = mergePatch(groupSchema, groupInputValues(group), ctx.req.body);
         return { body: await groupBody(await updateGroup(ctx.user, group, input)) };
       },
     );
@@ -498,7 +487,7 @@ export default apiRoutes(
       async (ctx) => {
         const event = await managedEvent(ctx.user, ctx.params.id);
         ctx.ifMatch(await eventBody(event));
-        const input = merged(eventSchema, eventInputValues(event, await tenantTimeZone()), ctx.req);
+        const input = mergePatch(eventSchema, eventInputValues(event, await tenantTimeZone()), ctx.req.body);
         return { body: await eventBody(await reloaded(await updateEvent(ctx.user, event, input))) };
       },
     );

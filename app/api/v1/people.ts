@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { CAPABILITIES } from '../../auth/capabilities.ts';
-import { ValidationError } from '../../errors.ts';
 import { MEMBER_STATUSES } from '../../models/member.ts';
 import { Role } from '../../models/role.ts';
 import { User } from '../../models/user.ts';
@@ -38,7 +37,7 @@ import {
   updateUser,
   userFormOf,
 } from '../../services/people/users.ts';
-import { fieldErrors, lineField } from '../../validators/common.ts';
+import { lineField } from '../../validators/common.ts';
 import { householdSchema, MEMBER_SORTS, memberSchema } from '../../validators/member.validator.ts';
 import { profileSchema } from '../../validators/profile.validator.ts';
 import { roleApiSchema } from '../../validators/role.validator.ts';
@@ -47,7 +46,7 @@ import {
   userCreateApiSchema,
   userUpdateApiSchema,
 } from '../../validators/user.validator.ts';
-import { apiRoutes } from '../kit.ts';
+import { apiRoutes, mergePatch } from '../kit.ts';
 import { listResult, offsetOf } from '../pagination.ts';
 import { day, idPath, idString, listQuery, pageOf, timestamp } from '../schemas.ts';
 
@@ -212,21 +211,6 @@ const userListQuery = listQuery.extend({
 
 const householdListQuery = listQuery.extend({ q: searchText.meta({ description: 'Part of the name.' }) });
 
-/**
- * A PATCH changes the fields it sends: the record's form values with the sent ones over them are
- * parsed by the page's schema, so the rules are the page's. (The body was already checked against
- * the partial schema, which refuses unknown fields.)
- */
-function merged<S extends z.ZodType>(
-  schema: S,
-  current: Record<string, unknown>,
-  sent: unknown,
-): z.output<S> {
-  const parsed = schema.safeParse({ ...current, ...(sent as Record<string, unknown>) });
-  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
-  return parsed.data;
-}
-
 async function presentUsers(users: User[]) {
   const pending = await User.pendingInvitations(users.map((u) => u.id));
   return users.map((u) => presentUser(u, pending.has(String(u.id))));
@@ -266,7 +250,7 @@ export default apiRoutes(
       async (ctx) => {
         const user = ctx.user;
         ctx.ifMatch(presentSelf(user));
-        const data = merged(profileSchema, { name: user.name, email: user.email }, ctx.req.body);
+        const data = mergePatch(profileSchema, { name: user.name, email: user.email }, ctx.req.body);
         return { body: presentSelf(await updateProfile(user, data)) };
       },
     );
@@ -337,7 +321,7 @@ export default apiRoutes(
       async (ctx) => {
         const user = await loadUser(ctx.params.id);
         ctx.ifMatch(await userView(user));
-        const data = merged(userUpdateApiSchema, userFormOf(user), ctx.req.body);
+        const data = mergePatch(userUpdateApiSchema, userFormOf(user), ctx.req.body);
         return { body: await userView(await updateUser(user, data)) };
       },
     );
@@ -456,7 +440,9 @@ export default apiRoutes(
           description: role.description ?? '',
           permissionLevel: role.permissionLevel,
         };
-        return { body: await roleView(await updateRole(role, merged(roleApiSchema, current, ctx.req.body))) };
+        return {
+          body: await roleView(await updateRole(role, mergePatch(roleApiSchema, current, ctx.req.body))),
+        };
       },
     );
 
@@ -549,7 +535,10 @@ export default apiRoutes(
       async (ctx) => {
         const member = await loadMember(ctx.params.id);
         ctx.ifMatch(await presentMember(member, ctx.user));
-        const saved = await updateMember(member, merged(memberSchema, memberFormOf(member), ctx.req.body));
+        const saved = await updateMember(
+          member,
+          mergePatch(memberSchema, memberFormOf(member), ctx.req.body),
+        );
         return { body: await presentMember(saved, ctx.user) };
       },
     );
@@ -644,7 +633,10 @@ export default apiRoutes(
       async (ctx) => {
         const household = await loadHousehold(ctx.params.id);
         ctx.ifMatch(presentHousehold(household, await membersOf(household)));
-        await updateHousehold(household, merged(householdSchema, householdFormOf(household), ctx.req.body));
+        await updateHousehold(
+          household,
+          mergePatch(householdSchema, householdFormOf(household), ctx.req.body),
+        );
         return { body: presentHousehold(household, await membersOf(household)) };
       },
     );

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ValidationError } from '../../errors.ts';
 import { PROJECT_STATUSES } from '../../models/project.ts';
 import { PROJECT_ROLES } from '../../models/project-member.ts';
 import { TASK_PRIORITIES, TASK_STATUSES } from '../../models/task.ts';
@@ -37,7 +36,7 @@ import {
   taskInputOf,
   updateTask,
 } from '../../services/work/tasks.ts';
-import { fieldErrors, isCleanText } from '../../validators/common.ts';
+import { isCleanText } from '../../validators/common.ts';
 import {
   memberAddSchema,
   memberRoleSchema,
@@ -45,7 +44,7 @@ import {
   projectSchema,
 } from '../../validators/project.validator.ts';
 import { DUE_FILTERS, TASK_SORTS, taskFields, taskSchema } from '../../validators/task.validator.ts';
-import { apiRoutes } from '../kit.ts';
+import { apiRoutes, mergePatch } from '../kit.ts';
 import { listResult, offsetOf } from '../pagination.ts';
 import { day, idPath, idString, listQuery, pageOf, timestamp } from '../schemas.ts';
 
@@ -178,13 +177,6 @@ const taskListQuery = listQuery.extend({
     .meta({ description: 'true to include archived tasks.' }),
 });
 
-/** The record's current form values with the fields the client sent, parsed by the page's schema. */
-function merged<T extends z.ZodType>(schema: T, current: Record<string, string>, sent: unknown): z.output<T> {
-  const parsed = schema.safeParse({ ...current, ...(sent as object) });
-  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
-  return parsed.data;
-}
-
 export default apiRoutes(
   { tag: 'Work', host: 'tenant', description: 'Projects, their members and tasks.' },
   (r) => {
@@ -273,7 +265,7 @@ export default apiRoutes(
         const v = await loadProject(ctx.user, ctx.params.id);
         requireManage(v);
         ctx.ifMatch(presentProject(v.record));
-        const input = merged(projectSchema, projectInputOf(v.record), ctx.req.body);
+        const input = mergePatch(projectSchema, projectInputOf(v.record), ctx.req.body);
         return { body: presentProject(await updateProject(v, input)) };
       },
     );
@@ -491,7 +483,7 @@ export default apiRoutes(
         const current = taskInputOf(v.record, timeZone);
         // A due date taken away takes its time with it, unless a time is sent too.
         if ('dueDate' in sent && !sent.dueDate && !('dueTime' in sent)) current.dueTime = '';
-        const input = merged(taskSchema, current, sent);
+        const input = mergePatch(taskSchema, current, sent);
         return { body: presentTask(await updateTask(ctx.user, v, input), timeZone) };
       },
     );
