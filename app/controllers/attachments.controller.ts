@@ -13,7 +13,7 @@ import {
   loadAttachment,
   mayRemove,
   sendAttachment,
-} from '../services/task-attachments.ts';
+} from '../services/work/task-attachments.ts';
 import { backTo } from '../validators/comment.validator.ts';
 import { signedInUser } from './signed-in.ts';
 

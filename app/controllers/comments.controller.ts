@@ -2,6 +2,8 @@ import type { Request, Response } from 'express';
 import type { Task } from '../models/task.ts';
 import type { User } from '../models/user.ts';
 import { loadTask, requireWork, type Visible } from '../policies/project.policy.ts';
+import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
+import { type CommentPart, commentParts, handlesOf, mentionablePeople } from '../services/mentions.ts';
 import {
   commentsOf,
   deleteComment,
@@ -11,9 +13,7 @@ import {
   mayEdit,
   postComment,
   requireEdit,
-} from '../services/comments.ts';
-import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
-import { type CommentPart, commentParts, handlesOf, mentionablePeople } from '../services/mentions.ts';
+} from '../services/work/comments.ts';
 import { backTo, commentFormValues, commentSchema } from '../validators/comment.validator.ts';
 import { fieldErrors } from '../validators/common.ts';
 import { signedInUser } from './signed-in.ts';

@@ -7,6 +7,7 @@ import { currentTransaction, inTransaction } from '../db/transaction-context.ts'
 import { log } from '../logger.ts';
 import { bodyRefused, limitBody, multipartBodyMax } from '../middleware/body-limit.ts';
 import { Attachment } from '../models/attachment.ts';
+import { requireTenant, withTenant } from '../tenancy/context.ts';
 import { isGif, isJpeg, isPng, isWebp, isZip, pdfHeaderAt } from './file-signatures.ts';
 import { fileStore, safeFileName } from './storage.ts';
 
@@ -309,8 +310,9 @@ export async function openFile(attachment: Attachment) {
 export async function removeAttachment(attachment: Attachment): Promise<void> {
   await attachment.destroy();
   const transaction = currentTransaction();
-  if (transaction) transaction.afterCommit(() => removeFile(attachment.fileKey));
-  else await removeFile(attachment.fileKey);
+  if (!transaction) return removeFile(attachment.fileKey);
+  const tenant = requireTenant();
+  transaction.afterCommit(() => withTenant(tenant, () => removeFile(attachment.fileKey)));
 }
 
 /**

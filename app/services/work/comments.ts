@@ -1,16 +1,16 @@
-import { db } from '../db/database.ts';
-import { inTransaction } from '../db/transaction-context.ts';
-import { Forbidden, NotFound } from '../errors.ts';
-import { CommentMention } from '../models/comment-mention.ts';
-import type { Task } from '../models/task.ts';
-import { TaskComment } from '../models/task-comment.ts';
-import type { User } from '../models/user.ts';
-import { managesAllProjects, requireWork, type Visible } from '../policies/project.policy.ts';
-import type { CommentInput } from '../validators/comment.validator.ts';
-import { idParam } from '../validators/common.ts';
-import * as audit from './audit.ts';
-import { mentionablePeople, mentionedIds, replaceMentions } from './mentions.ts';
-import { notify } from './notifications.ts';
+import { db } from '../../db/database.ts';
+import { inTransaction } from '../../db/transaction-context.ts';
+import { Forbidden, NotFound } from '../../errors.ts';
+import { CommentMention } from '../../models/comment-mention.ts';
+import type { Task } from '../../models/task.ts';
+import { TaskComment } from '../../models/task-comment.ts';
+import type { User } from '../../models/user.ts';
+import { managesAllProjects, requireWork, type Visible } from '../../policies/project.policy.ts';
+import type { CommentInput } from '../../validators/comment.validator.ts';
+import { idParam } from '../../validators/common.ts';
+import * as audit from '../audit.ts';
+import { mentionablePeople, mentionedIds, replaceMentions } from '../mentions.ts';
+import { notify } from '../notifications.ts';
 
 /**
  * Comments on tasks, for the pages and the API alike. The task comes loaded through the project

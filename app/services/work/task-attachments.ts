@@ -1,16 +1,16 @@
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
-import { db } from '../db/database.ts';
-import { inTransaction } from '../db/transaction-context.ts';
-import { Forbidden, NotFound, ValidationError } from '../errors.ts';
-import { Attachment } from '../models/attachment.ts';
-import type { Task } from '../models/task.ts';
-import type { User } from '../models/user.ts';
-import { managesAllProjects, requireWork, type Visible } from '../policies/project.policy.ts';
-import { idParam } from '../validators/common.ts';
-import { attachFile, checkFile, isRefusal, openFile, removeAttachment, showsInline } from './attachments.ts';
-import * as audit from './audit.ts';
-import { contentDisposition } from './storage.ts';
+import { db } from '../../db/database.ts';
+import { inTransaction } from '../../db/transaction-context.ts';
+import { Forbidden, NotFound, ValidationError } from '../../errors.ts';
+import { Attachment } from '../../models/attachment.ts';
+import type { Task } from '../../models/task.ts';
+import type { User } from '../../models/user.ts';
+import { managesAllProjects, requireWork, type Visible } from '../../policies/project.policy.ts';
+import { idParam } from '../../validators/common.ts';
+import { attachFile, checkFile, isRefusal, openFile, removeAttachment, showsInline } from '../attachments.ts';
+import * as audit from '../audit.ts';
+import { contentDisposition } from '../storage.ts';
 
 /**
  * The files attached to a task, for the pages and the API alike: the task comes loaded through the
