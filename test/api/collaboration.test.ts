@@ -263,6 +263,16 @@ describe('collaboration API', function () {
       expect((await api.member.get(`/api/v1/tasks/99999999999999999999/comments`)).status).to.equal(404);
     });
 
+    it('lists who can be mentioned on a task with the handle of each, and 404 outside the project', async () => {
+      const res = await api.viewer.get(`/api/v1/tasks/${w.task.id}/mentionable`);
+      expect(res.status).to.equal(200);
+      const handles = Object.fromEntries(
+        res.body.data.map((p: { name: string; handle: string }) => [p.name, p.handle]),
+      );
+      expect(handles).to.deep.equal({ 'Bob Builder': 'bob', 'Mia Member': 'mia', 'Vic Viewer': 'vic' });
+      expect((await api.outsider.get(`/api/v1/tasks/${w.task.id}/mentionable`)).status).to.equal(404);
+    });
+
     it('refuses writes with a read-only token', async () => {
       const reader = await patClient(w.tenant, w.users.member, 'read');
       expect((await reader.get(`/api/v1/tasks/${w.task.id}/comments`)).status).to.equal(200);

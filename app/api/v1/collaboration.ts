@@ -8,7 +8,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { currentTenantRecord } from '../../controllers/billing.controller.ts';
-import { BadRequest, HttpError, ValidationError } from '../../errors.ts';
+import { BadRequest, HttpError, Unauthorized, ValidationError } from '../../errors.ts';
 import { currentUser } from '../../middleware/auth.ts';
 import type { BillingEntry } from '../../models/billing-entry.ts';
 import type { Attachment, Notification, TaskComment } from '../../models/index.ts';
@@ -29,6 +29,15 @@ import {
 import { readApiUpload, showsInline } from '../../services/attachments.ts';
 import { billingSummary, type Meter } from '../../services/billing.ts';
 import { ledgerSlice } from '../../services/billing-ledger.ts';
+import { dashboardFor } from '../../services/dashboard.ts';
+import { handlesOf, mentionablePeople } from '../../services/mentions.ts';
+import {
+  markAllRead,
+  markRead,
+  NOTIFICATION_KINDS,
+  notificationsOf,
+  unreadCount,
+} from '../../services/notifications.ts';
 import {
   commentSlice,
   deleteComment,
@@ -38,15 +47,7 @@ import {
   mayEdit,
   postComment,
   requireEdit,
-} from '../../services/comments.ts';
-import { dashboardFor } from '../../services/dashboard.ts';
-import {
-  markAllRead,
-  markRead,
-  NOTIFICATION_KINDS,
-  notificationsOf,
-  unreadCount,
-} from '../../services/notifications.ts';
+} from '../../services/work/comments.ts';
 import {
   addAttachment,
   attachmentSlice,
@@ -54,7 +55,7 @@ import {
   loadAttachment,
   mayRemove,
   sendAttachment,
-} from '../../services/task-attachments.ts';
+} from '../../services/work/task-attachments.ts';
 import { dashboardFor as workDashboardFor } from '../../services/work-dashboard.ts';
 import { commentSchema } from '../../validators/comment.validator.ts';
 import { apiRoutes } from '../kit.ts';
@@ -97,6 +98,16 @@ function presentComment(v: Visible<Task>, c: TaskComment, user: User): z.output<
     canDelete: v.canWork && mayDelete(c, user),
   };
 }
+
+export const mentionableOut = z
+  .object({
+    id: idString,
+    name: z.string(),
+    handle: z
+      .string()
+      .meta({ description: 'Write `@` and this in a comment to mention them.', example: 'ana' }),
+  })
+  .meta({ id: 'MentionablePerson' });
 
 export const attachmentOut = z
   .object({
@@ -391,7 +402,7 @@ const notificationsQuery = listQuery.extend({
  */
 async function attachmentUpload(req: Request, res: Response, next: NextFunction): Promise<void> {
   const user = currentUser(req);
-  if (!user) throw new HttpError(401, 'Please sign in to continue.');
+  if (!user) throw new Unauthorized();
   const v = await loadTask(user, req.params.taskId);
   requireWork(v);
   res.locals.task = v;
@@ -519,6 +530,31 @@ export default apiRoutes(
       },
     );
 
+    r.get(
+      '/tasks/:taskId/mentionable',
+      {
+        summary: 'Who can be mentioned on a task',
+        description:
+          "The project's active members, viewers and owner, each with the handle that names them alone, by name.",
+        params: taskPath,
+        query: listQuery,
+        responses: { 200: pageOf(mentionableOut) },
+        errors: [404],
+      },
+      async (ctx) => {
+        const v = await loadTask(ctx.user, ctx.params.taskId);
+        const { limit, cursor } = ctx.query;
+        const offset = offsetOf(cursor);
+        const people = v.record.project ? await mentionablePeople(v.record.project) : [];
+        const all = handlesOf(people).map(({ handle, person: p }) => ({
+          id: String(p.id),
+          name: p.name,
+          handle,
+        }));
+        return listResult(ctx, all.slice(offset, offset + limit), { limit, offset, total: all.length });
+      },
+    );
+
     // Attachments --------------------------------------------------------------------------------
 
     r.get(
@@ -549,7 +585,7 @@ export default apiRoutes(
       {
         summary: 'Attach a file to a task',
         description:
-          'Multipart, the file in `file`. The same checks as the page: an allowed extension, a declared type that fits it, content that is that kind of file, and the size limit (413). Project viewers cannot attach (403).',
+          'Multipart, the file in `file`. The same checks as the page: an allowed extension, a declared type that fits it, content that is that kind of file, and the size limit (413). Project viewers cannot attach (403). A retry with the same `Idempotency-Key` gets the first answer without the file being compared.',
         params: taskPath,
         body: attachmentBody,
         bodyType: 'multipart',
