@@ -198,6 +198,13 @@ describe('API: platform', function () {
         .register({ ...body, name: 'Another name' }, { 'Idempotency-Key': key })
         .expect(422);
       expect(other.body.type).to.match(/idempotency-key-reused$/);
+      const together = registration();
+      const both = await Promise.all(
+        [1, 2].map(() => client.register(together, { 'Idempotency-Key': `${key}-together` })),
+      );
+      expect(both.map((r) => r.status)).to.deep.equal([201, 201]);
+      expect(both[1].body).to.deep.equal(both[0].body);
+      expect(await Tenant.count({ where: { slug: together.slug as string } })).to.equal(1);
       // Without a key a repeat is a new sign-up, refused since the subdomain is now taken.
       const repeat = await client.register(body).expect(422);
       expect(repeat.body.fields.slug).to.match(/already taken/);
@@ -570,6 +577,17 @@ describe('API: platform', function () {
         expect(retry.body).to.deep.equal(first.body);
         expect(await BillingEntry.count({ where: { tenantId: tenant.id, kind: 'top_up' } })).to.equal(1);
         expect((await Tenant.findByPk(tenant.id))?.creditCents).to.equal('700');
+      });
+
+      it('adds the credit once when requests with one Idempotency-Key arrive together', async () => {
+        const tenant = await payingTenant('basic', 0);
+        const headers = { 'Idempotency-Key': `together-${tenant.slug}` };
+        const path = `/api/v1/admin/tenants/${tenant.id}/top-ups`;
+        const results = await Promise.all([1, 2, 3].map(() => api.post(path, { amountCents: 300 }, headers)));
+        expect(results.map((r) => r.status)).to.deep.equal([201, 201, 201]);
+        expect(new Set(results.map((r) => r.body.entry.id)).size).to.equal(1);
+        expect(await BillingEntry.count({ where: { tenantId: tenant.id, kind: 'top_up' } })).to.equal(1);
+        expect((await Tenant.findByPk(tenant.id))?.creditCents).to.equal('300');
       });
 
       it('answers 404 for an unknown tenant', async () => {

@@ -139,21 +139,17 @@ async function presentOne(tenant: Tenant): Promise<TenantBody> {
   return body;
 }
 
-/**
- * A tenant as GET /admin/tenants/:id shows it (its ETag is what If-Match names). `userCount` is
- * given where it is known without reading the tenant's schema: inside an idempotent request the
- * unit of work is a transaction on the root domain, which cannot read a tenant's tables.
- */
-async function presentDetail(tenant: Tenant, userCount?: number): Promise<z.output<typeof tenantDetailOut>> {
-  const [body, domains, users] = await Promise.all([
+/** A tenant as GET /admin/tenants/:id shows it (its ETag is what If-Match names). */
+async function presentDetail(tenant: Tenant): Promise<z.output<typeof tenantDetailOut>> {
+  const [body, domains, userCount] = await Promise.all([
     presentOne(tenant),
     tenant.domainList(),
-    userCount ?? tenant.userCount(),
+    tenant.userCount(),
   ]);
   return {
     ...body,
     domains: domains.map((d) => ({ id: String(d.id), domain: d.domain, isPrimary: d.isPrimary })),
-    userCount: users,
+    userCount,
   };
 }
 
@@ -273,8 +269,7 @@ export default apiRoutes(
         const { tenant } = await createTenant(ctx.admin, ctx.body);
         return {
           status: 201,
-          // Its one account is the first admin provisioning just made.
-          body: await presentDetail(tenant, 1),
+          body: await presentDetail(tenant),
           location: `/api/v1/admin/tenants/${tenant.id}`,
         };
       },
