@@ -26,7 +26,7 @@ import {
   taskEntriesWhere,
   visibleEntriesWhere,
 } from '../../services/activity.ts';
-import { readApiUpload, showsInline } from '../../services/attachments.ts';
+import { FILE_KINDS, readApiUpload, showsInline } from '../../services/attachments.ts';
 import { billingSummary, type Meter } from '../../services/billing.ts';
 import { ledgerSlice } from '../../services/billing-ledger.ts';
 import { dashboardFor } from '../../services/dashboard.ts';
@@ -58,7 +58,7 @@ import {
 } from '../../services/work/task-attachments.ts';
 import { dashboardFor as workDashboardFor } from '../../services/work-dashboard.ts';
 import { commentSchema } from '../../validators/comment.validator.ts';
-import { apiRoutes } from '../kit.ts';
+import { apiRoutes, mergePatch } from '../kit.ts';
 import { listResult, offsetOf } from '../pagination.ts';
 import { day, idPath, idString, listQuery, pageOf, timestamp } from '../schemas.ts';
 
@@ -374,6 +374,9 @@ function presentMeter(m: Meter) {
 // Inputs
 
 const taskPath = z.object({ taskId: idString });
+
+/** The types a stored attachment can have: those of the allowed extensions. */
+const STORED_TYPES = [...new Set(Object.values(FILE_KINDS).map((k) => k.type))];
 const commentPath = z.object({ taskId: idString, id: idString });
 
 /** The upload's text fields: none but the file. */
@@ -505,7 +508,7 @@ export default apiRoutes(
         const comment = await loadComment(v, ctx.params.id, { withPeople: true });
         requireEdit(comment, ctx.user);
         ctx.ifMatch(presentComment(v, comment, ctx.user));
-        await editComment(v, comment, ctx.user, { body: ctx.body.body ?? comment.body });
+        await editComment(v, comment, ctx.user, mergePatch(commentSchema, { body: comment.body }, ctx.body));
         const changed = await loadComment(v, comment.id, { withPeople: true });
         return { body: presentComment(v, changed, ctx.user) };
       },
@@ -630,7 +633,7 @@ export default apiRoutes(
         params: commentPath,
         responses: { 200: null },
         errors: [404],
-        download: 'application/octet-stream',
+        download: STORED_TYPES,
       },
       async (ctx) => {
         const v = await loadTask(ctx.user, ctx.params.taskId);
