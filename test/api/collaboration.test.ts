@@ -173,6 +173,9 @@ describe('collaboration API', function () {
       expect((await api.viewer.get(`/api/v1/tasks/${w.task.id}/comments`)).status).to.equal(200);
       const viewer = await api.viewer.post(`/api/v1/tasks/${w.task.id}/comments`, { body: 'hi' });
       expect(viewer.status).to.equal(403);
+      expect((await api.viewer.post(`/api/v1/tasks/${w.task.id}/comments`, { body: '' })).status).to.equal(
+        403,
+      );
       expect((await api.outsider.get(`/api/v1/tasks/${w.task.id}/comments`)).status).to.equal(404);
       expect(
         (await api.outsider.post(`/api/v1/tasks/${w.task.id}/comments`, { body: 'hi' })).status,
@@ -224,6 +227,8 @@ describe('collaboration API', function () {
       expect((await api.builder.patch(path, { body: 'theirs' })).status).to.equal(403);
       expect((await api.manager.patch(path, { body: 'theirs' })).status).to.equal(403);
       expect((await api.viewer.patch(path, { body: 'theirs' })).status).to.equal(403);
+      // As on the page, who may change it is settled before the body is read.
+      expect((await api.builder.patch(path, { body: '', colour: 'red' })).status).to.equal(403);
       expect((await api.outsider.patch(path, { body: 'theirs' })).status).to.equal(404);
       await age(w, posted.body.id, 16);
       const late = await api.member.patch(path, { body: 'too late' });

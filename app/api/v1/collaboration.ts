@@ -8,8 +8,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { currentTenantRecord } from '../../controllers/billing.controller.ts';
-import { BadRequest, HttpError, Unauthorized, ValidationError } from '../../errors.ts';
-import { currentUser } from '../../middleware/auth.ts';
+import { signedInUser } from '../../controllers/signed-in.ts';
+import { BadRequest, HttpError, ValidationError } from '../../errors.ts';
 import type { BillingEntry } from '../../models/billing-entry.ts';
 import type { Attachment, Notification, TaskComment } from '../../models/index.ts';
 import type { Plan } from '../../models/plan.ts';
@@ -377,7 +377,7 @@ const taskPath = z.object({ taskId: idString });
 
 /** The types a stored attachment can have: those of the allowed extensions. */
 const STORED_TYPES = [...new Set(Object.values(FILE_KINDS).map((k) => k.type))];
-const commentPath = z.object({ taskId: idString, id: idString });
+const childPath = z.object({ taskId: idString, id: idString });
 
 /** The upload's text fields: none but the file. */
 const attachmentBody = z.object({
@@ -400,13 +400,34 @@ const notificationsQuery = listQuery.extend({
 });
 
 /**
+ * Before a comment's body is read, as on the page: the task must be one the caller works on (404
+ * outside the project, 403 for a viewer), so those refusals come before any complaint about the body.
+ */
+async function workOnTask(req: Request, res: Response, next: NextFunction): Promise<void> {
+  const v = await loadTask(signedInUser(req), req.params.taskId);
+  requireWork(v);
+  res.locals.task = v;
+  next();
+}
+
+/** Before a change is read: the comment must be the task's, and the caller its author within the window. */
+async function changeComment(req: Request, res: Response, next: NextFunction): Promise<void> {
+  const user = signedInUser(req);
+  const v = await loadTask(user, req.params.taskId);
+  requireWork(v);
+  const comment = await loadComment(v, req.params.id, { withPeople: true });
+  requireEdit(comment, user);
+  res.locals.task = v;
+  res.locals.comment = comment;
+  next();
+}
+
+/**
  * Before an upload is read: the task must be one the caller works on (404 or 403 otherwise, as on
  * the page, so nobody else's bytes are read); then the file is read with the page's limits.
  */
 async function attachmentUpload(req: Request, res: Response, next: NextFunction): Promise<void> {
-  const user = currentUser(req);
-  if (!user) throw new Unauthorized();
-  const v = await loadTask(user, req.params.taskId);
+  const v = await loadTask(signedInUser(req), req.params.taskId);
   requireWork(v);
   res.locals.task = v;
   const refused = await readApiUpload(req, res);
@@ -414,6 +435,11 @@ async function attachmentUpload(req: Request, res: Response, next: NextFunction)
   if (refused.status === 422) throw new ValidationError({ file: refused.message }, refused.message);
   if (refused.status === 400) throw new BadRequest(refused.message);
   throw new HttpError(refused.status, refused.message);
+}
+
+/** The task a `before` step loaded and checked. */
+function checkedTask(ctx: { res: Response }): Visible<Task> {
+  return ctx.res.locals.task as Visible<Task>;
 }
 
 function commentsBody(v: Visible<Task>, user: User, rows: TaskComment[]) {
@@ -456,7 +482,7 @@ export default apiRoutes(
       '/tasks/:taskId/comments/:id',
       {
         summary: 'Show a comment',
-        params: commentPath,
+        params: childPath,
         responses: { 200: commentOut },
         errors: [404],
       },
@@ -478,9 +504,10 @@ export default apiRoutes(
         responses: { 201: commentOut },
         errors: [403, 404],
         idempotent: true,
+        before: [workOnTask],
       },
       async (ctx) => {
-        const v = await loadTask(ctx.user, ctx.params.taskId);
+        const v = checkedTask(ctx);
         const posted = await postComment(v, ctx.user, ctx.body);
         const comment = await loadComment(v, posted.id, { withPeople: true });
         return {
@@ -497,16 +524,15 @@ export default apiRoutes(
         summary: 'Change a comment',
         description:
           'Its author, in the first 15 minutes after posting (403 otherwise). People newly mentioned are notified.',
-        params: commentPath,
+        params: childPath,
         body: commentSchema.partial(),
         responses: { 200: commentOut },
         errors: [403, 404, 412],
+        before: [changeComment],
       },
       async (ctx) => {
-        const v = await loadTask(ctx.user, ctx.params.taskId);
-        requireWork(v);
-        const comment = await loadComment(v, ctx.params.id, { withPeople: true });
-        requireEdit(comment, ctx.user);
+        const v = checkedTask(ctx);
+        const comment = ctx.res.locals.comment as TaskComment;
         ctx.ifMatch(presentComment(v, comment, ctx.user));
         await editComment(v, comment, ctx.user, mergePatch(commentSchema, { body: comment.body }, ctx.body));
         const changed = await loadComment(v, comment.id, { withPeople: true });
@@ -519,7 +545,7 @@ export default apiRoutes(
       {
         summary: 'Delete a comment',
         description: 'Its author in the first 15 minutes, or a project manager (403 otherwise).',
-        params: commentPath,
+        params: childPath,
         responses: { 204: null },
         errors: [403, 404, 412],
       },
@@ -598,7 +624,7 @@ export default apiRoutes(
         idempotent: true,
       },
       async (ctx) => {
-        const v = ctx.res.locals.task as Visible<Task>;
+        const v = checkedTask(ctx);
         const added = await addAttachment(v, ctx.user, ctx.req.file);
         const attachment = await loadAttachment(v, added.id, { withUploader: true });
         return {
@@ -613,7 +639,7 @@ export default apiRoutes(
       '/tasks/:taskId/attachments/:id',
       {
         summary: 'Show an attachment',
-        params: commentPath,
+        params: childPath,
         responses: { 200: attachmentOut },
         errors: [404],
       },
@@ -630,7 +656,7 @@ export default apiRoutes(
         summary: "Download an attachment's file",
         description:
           'With the type of its extension; images and PDF inline, the rest as a download, never cached. 404 outside the project, or when the file is missing.',
-        params: commentPath,
+        params: childPath,
         responses: { 200: null },
         errors: [404],
         download: STORED_TYPES,
@@ -648,7 +674,7 @@ export default apiRoutes(
         summary: 'Remove an attachment',
         description:
           'The person who attached it or a project manager (403 otherwise). The file goes with it.',
-        params: commentPath,
+        params: childPath,
         responses: { 204: null },
         errors: [403, 404, 412],
       },
