@@ -201,7 +201,20 @@ export function documentFor(host: ApiHost, modules: ApiModule[]): ReturnType<typ
       },
       paths,
     },
-    { reused: 'ref' },
+    {
+      // Forms send every field, so page schemas turn a missing field into '' before checking it
+      // (z.preprocess), which JSON Schema would list as required. A request field is required
+      // exactly when its schema refuses it missing.
+      override: ({ jsonSchema, zodSchema, io }) => {
+        const def = (zodSchema as unknown as { _zod: { def: { type: string; shape?: Record<string, z.ZodType> } } })
+          ._zod.def;
+        if (io !== 'input' || def.type !== 'object' || !def.shape || !Array.isArray(jsonSchema.required)) return;
+        const shape = def.shape;
+        const required = jsonSchema.required.filter((k) => !shape[k] || !shape[k].safeParse(undefined).success);
+        if (required.length) jsonSchema.required = required;
+        else delete jsonSchema.required;
+      },
+    },
   );
   cache.set(host, doc);
   return doc;
