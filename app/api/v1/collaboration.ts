@@ -67,7 +67,7 @@ import { day, idPath, idString, listQuery, pageOf, timestamp } from '../schemas.
 
 const person = z
   .object({ id: idString, name: z.string() })
-  .meta({ id: 'PersonRef', description: 'A staff account, by id and name.' });
+  .meta({ id: 'AccountRef', description: 'A staff account, by id and name.' });
 
 export const commentOut = z
   .object({
@@ -75,7 +75,9 @@ export const commentOut = z
     taskId: idString,
     author: person.nullable().meta({ description: 'null once the account is gone.' }),
     body: z.string().meta({ description: 'The text as written, `@handles` included.' }),
-    mentions: z.array(person).meta({ description: 'The people the comment mentions (and notified).' }),
+    mentions: z
+      .array(person)
+      .meta({ description: 'The people of the project it mentions; each was notified (but its author).' }),
     createdAt: timestamp,
     editedAt: timestamp.nullable(),
     canEdit: z.boolean().meta({ description: 'Whether the caller may change it now.' }),
@@ -291,7 +293,7 @@ const planOut = z
     maxTasks: count.nullable(),
     maxMembers: count.nullable(),
   })
-  .meta({ id: 'Plan' });
+  .meta({ id: 'BillingPlan' });
 
 function presentPlan(p: Plan): z.output<typeof planOut> {
   return {
