@@ -13,15 +13,11 @@ import { log } from '../logger.ts';
 import type { PlatformAdmin } from '../models/platform-admin.ts';
 import type { User } from '../models/user.ts';
 import {
-  ADMIN_PERSONAL_PREFIX,
   adminForToken,
   claimedTenant,
-  PERSONAL_PREFIX,
   type TokenPrincipal,
   TokenRefused,
-  userForAccess,
-  userForPersonalToken,
-  verifyAccessToken,
+  userForToken,
 } from '../services/api-tokens.ts';
 import { setActor } from '../tenancy/context.ts';
 import type { ApiAuth } from './kit.ts';
@@ -51,16 +47,6 @@ function refused(req: Request, reason: string, token: string): Unauthorized {
   return new Unauthorized('The bearer token is not valid here. Get a new one from POST /api/v1/token.');
 }
 
-async function tenantUser(req: Request, token: string): Promise<{ user: User; principal: TokenPrincipal }> {
-  const tenant = req.tenant;
-  if (!tenant) throw new TokenRefused('wrong-audience');
-  if (token.startsWith(PERSONAL_PREFIX)) return userForPersonalToken(token);
-  if (token.startsWith(ADMIN_PERSONAL_PREFIX)) throw new TokenRefused('wrong-audience');
-  const claims = await verifyAccessToken(token, tenant, req.host.toLowerCase());
-  const user = await userForAccess(claims);
-  return { user, principal: { kind: 'access', id: claims.fam, scope: 'read-write' } };
-}
-
 /** Authenticates the request for a route of auth `auth`; throws Unauthorized (401) when it cannot. */
 export async function authenticate(req: Request, auth: ApiAuth): Promise<Who> {
   if (auth === 'none') return NOBODY;
@@ -73,7 +59,8 @@ export async function authenticate(req: Request, auth: ApiAuth): Promise<Who> {
     );
   try {
     if (auth === 'user') {
-      const { user, principal } = await tenantUser(req, token);
+      if (!req.tenant) throw new TokenRefused('wrong-audience');
+      const { user, principal } = await userForToken(token, req.tenant, req.host.toLowerCase());
       (req as Request & { apiPrincipal?: string }).apiPrincipal = `${principal.kind}:${principal.id}`;
       req.user = user;
       setActor({ id: user.id, name: user.name }, req.ip);

@@ -206,11 +206,13 @@ export function documentFor(host: ApiHost, modules: ApiModule[]): ReturnType<typ
       // (z.preprocess), which JSON Schema would list as required. A request field is required
       // exactly when its schema refuses it missing.
       override: ({ jsonSchema, zodSchema, io }) => {
-        const def = (zodSchema as unknown as { _zod: { def: { type: string; shape?: Record<string, z.ZodType> } } })
-          ._zod.def;
-        if (io !== 'input' || def.type !== 'object' || !def.shape || !Array.isArray(jsonSchema.required)) return;
+        const def = (
+          zodSchema as unknown as { _zod: { def: { type: string; shape?: Record<string, z.ZodType> } } }
+        )._zod.def;
+        if (io !== 'input' || def.type !== 'object' || !def.shape || !Array.isArray(jsonSchema.required))
+          return;
         const shape = def.shape;
-        const required = jsonSchema.required.filter((k) => !shape[k] || !shape[k].safeParse(undefined).success);
+        const required = jsonSchema.required.filter((k) => !shape[k]?.safeParse(undefined).success);
         if (required.length) jsonSchema.required = required;
         else delete jsonSchema.required;
       },

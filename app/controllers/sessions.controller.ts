@@ -2,10 +2,14 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { config } from '../../config/index.ts';
 import { ApiProblem, sendProblem } from '../api/problem.ts';
 import { endThisSession, passport } from '../auth/passport.ts';
-import { type RedisClient, redisClient } from '../db/redis.ts';
 import { log } from '../logger.ts';
 import { currentUser } from '../middleware/auth.ts';
-import { attemptCounter, attemptLimit, type LimitReached, whenLifted } from '../middleware/rate-limit.ts';
+import {
+  attemptCounter,
+  type LimitReached,
+  sharedAttemptLimit,
+  whenLifted,
+} from '../middleware/rate-limit.ts';
 import { scopeOf } from '../middleware/session.ts';
 import type { PlatformAdmin } from '../models/platform-admin.ts';
 import { User } from '../models/user.ts';
@@ -86,22 +90,12 @@ export const limited: LimitReached = (req, res, next, resetTime) => {
   void showLimited(req, res, resetTime).catch(next);
 };
 
-let loginLimiter: { redis: RedisClient | null; limit: number; handler: RequestHandler } | null = null;
-
 /**
- * The sign-in attempt limit, one per process: the sign-in page and the API's token endpoint count
- * against the same allowance (per client address and tenant), so neither door adds attempts.
+ * The sign-in attempt limit: the sign-in page and the API's token endpoint count against the same
+ * allowance (per client address and tenant), so neither door adds attempts.
  */
 export function loginAttempts(): RequestHandler {
-  const redis = redisClient();
-  if (loginLimiter?.redis !== redis || loginLimiter.limit !== config.LOGIN_RATE_LIMIT) {
-    loginLimiter = {
-      redis,
-      limit: config.LOGIN_RATE_LIMIT,
-      handler: attemptLimit('login', config.LOGIN_RATE_LIMIT, { onLimit: limited }, redis),
-    };
-  }
-  return loginLimiter.handler;
+  return sharedAttemptLimit('login', config.LOGIN_RATE_LIMIT, { onLimit: limited });
 }
 
 /** The token endpoint's answer once the limit is reached: a 429 problem, and the same warning e-mail. */

@@ -5,6 +5,8 @@ import { currentUser } from '../middleware/auth.ts';
 import { levelLabel, Role } from '../models/role.ts';
 import { USERS_PER_PAGE, User } from '../models/user.ts';
 import * as policy from '../policies/user.policy.ts';
+import { personalTokensOf } from '../services/api-tokens.ts';
+import { tenantTimeZone } from '../services/local-time.ts';
 import {
   inviteUser,
   loadUser as loadUserById,
@@ -21,6 +23,7 @@ import {
   userFormValues,
   userUpdateSchema,
 } from '../validators/user.validator.ts';
+import { tokenRows } from './profile/tokens.controller.ts';
 
 type Errors = Record<string, string>;
 
@@ -86,8 +89,20 @@ export function loadUser(req: Request): Promise<User> {
 
 /** The account's page; `refusal` explains a change that was just refused. */
 export async function renderShow(res: Response, user: User, status = 200, refusal?: string): Promise<void> {
-  const facts = { invitationPending: await user.invitationPending() };
-  res.status(status).render('users/show', { title: user.name, user, facts, policy, refusal, levelLabel });
+  const [invitationPending, tokens, timeZone] = await Promise.all([
+    user.invitationPending(),
+    personalTokensOf(String(user.id)),
+    tenantTimeZone(),
+  ]);
+  res.status(status).render('users/show', {
+    title: user.name,
+    user,
+    facts: { invitationPending },
+    policy,
+    refusal,
+    levelLabel,
+    tokenRows: tokenRows(tokens, timeZone),
+  });
 }
 
 async function renderForm(

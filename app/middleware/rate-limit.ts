@@ -92,6 +92,30 @@ export function attemptLimit(
   });
 }
 
+const shared = new Map<string, { redis: RedisClient | null; handler: RequestHandler }>();
+
+/**
+ * One attempt limit per process for `name`, however many routes use it (the sign-in page and the
+ * API's token endpoint, the sign-up page and registration by API), so every door counts against
+ * the same allowance even without Redis. Built on first use, once Redis is connected.
+ */
+export function sharedAttemptLimit(
+  name: string,
+  limit: number,
+  options: AttemptLimitOptions = {},
+): RequestHandler {
+  return (req, res, next) => {
+    const redis = redisClient();
+    const key = `${name}:${limit}`;
+    let entry = shared.get(key);
+    if (entry?.redis !== redis) {
+      entry = { redis, handler: attemptLimit(name, limit, options, redis) };
+      shared.set(key, entry);
+    }
+    return entry.handler(req, res, next);
+  };
+}
+
 export interface Hit {
   /** Hits in the current window, this one included. */
   count: number;

@@ -30,6 +30,8 @@ export interface TenantSearch {
   kind?: TenantKind;
   page: number;
   perPage: number;
+  /** Rows to skip; overrides `page` (the API's cursors carry an offset). */
+  offset?: number;
 }
 
 export interface TenantFigures {
@@ -172,7 +174,7 @@ export class Tenant extends Model<InferAttributes<Tenant>, InferCreationAttribut
         ['id', 'ASC'],
       ],
       limit: filter.perPage,
-      offset: (filter.page - 1) * filter.perPage,
+      offset: filter.offset ?? (filter.page - 1) * filter.perPage,
     });
   }
 

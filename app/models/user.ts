@@ -31,11 +31,6 @@ export class LastSuperAdminError extends Conflict {
   }
 }
 
-/** A LIKE pattern matching `text` anywhere, with its own % _ and \ taken literally. */
-function containing(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /** A staff account of one tenant (tenant table): the same e-mail in two tenants is two accounts. */
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   declare id: CreationOptional<string>;
@@ -199,34 +194,6 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
       user.roles = roles;
       return user;
     });
-  }
-
-  /** One page of the staff list: a search in name, e-mail and department, and a status filter. */
-  static async search(filter: { q: string; status: 'all' | 'active' | 'inactive'; page: number }) {
-    const conditions: WhereOptions<User>[] = [];
-    if (filter.status !== 'all') conditions.push({ active: filter.status === 'active' });
-    if (filter.q) {
-      const pattern = containing(filter.q);
-      conditions.push({
-        [Op.or]: [
-          { name: { [Op.iLike]: pattern } },
-          { email: { [Op.iLike]: pattern } },
-          { department: { [Op.iLike]: pattern } },
-        ],
-      });
-    }
-    const { rows, count } = await User.findAndCountAll({
-      where: conditions.length ? { [Op.and]: conditions } : {},
-      include: [{ association: 'roles' }],
-      order: [
-        ['name', 'ASC'],
-        ['id', 'ASC'],
-      ],
-      limit: USERS_PER_PAGE,
-      offset: (filter.page - 1) * USERS_PER_PAGE,
-      distinct: true,
-    });
-    return { users: rows, total: count, pages: Math.max(1, Math.ceil(count / USERS_PER_PAGE)) };
   }
 
   /** The ids among `ids` of people who have not chosen a password yet. */

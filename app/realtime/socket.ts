@@ -9,15 +9,7 @@ import { passport } from '../auth/passport.ts';
 import { rootLogger } from '../logger.ts';
 import { sessionMiddleware } from '../middleware/session.ts';
 import { User } from '../models/user.ts';
-import {
-  ADMIN_PERSONAL_PREFIX,
-  claimedTenant,
-  PERSONAL_PREFIX,
-  TokenRefused,
-  userForAccess,
-  userForPersonalToken,
-  verifyAccessToken,
-} from '../services/api-tokens.ts';
+import { ADMIN_PERSONAL_PREFIX, claimedTenant, TokenRefused, userForToken } from '../services/api-tokens.ts';
 import { type Publisher, setPublisher, userRoom } from '../services/notifications.ts';
 import { runInContext, type TenantRef } from '../tenancy/context.ts';
 import { isPlatformHost, parseHost, tenantForHost } from '../tenancy/resolver.ts';
@@ -129,12 +121,7 @@ async function tokenRoom(req: HandshakeRequest, token: unknown): Promise<string>
     throw new TokenRefused('wrong-audience');
   const log = rootLogger.child({ tenant: tenant.slug, realtime: true });
   return runInContext({ tenant, log }, async () => {
-    if (token.startsWith(PERSONAL_PREFIX)) {
-      const { user } = await userForPersonalToken(token);
-      return userRoom(tenant.id, String(user.id));
-    }
-    const claims = await verifyAccessToken(token, tenant, hostHeader(req)?.toLowerCase() ?? '');
-    const user = await userForAccess(claims);
+    const { user } = await userForToken(token, tenant, hostHeader(req)?.toLowerCase() ?? '');
     return userRoom(tenant.id, String(user.id));
   });
 }

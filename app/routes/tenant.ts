@@ -39,7 +39,7 @@ export function tenantRoutes(): Router {
   r.get('/users', can('users.manage'), users.index);
   r.get('/users/new', can('users.manage'), users.newUser);
   r.post('/users', can('users.manage'), users.create);
-  r.get('/users/:id', can('users.manage'), userTokens.load, users.show);
+  r.get('/users/:id', can('users.manage'), users.show);
   r.get('/users/:id/edit', can('users.manage'), users.edit);
   r.post('/users/:id', can('users.manage'), users.update);
   r.post('/users/:id/activation', can('users.manage'), userActivation.create);

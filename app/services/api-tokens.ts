@@ -189,6 +189,23 @@ export async function userForAccess(claims: AccessClaims): Promise<User> {
   return userFrom(row);
 }
 
+/**
+ * The user a bearer token of `tenant`, presented on `host`, acts for: a personal access token of
+ * the tenant, or an access token issued on that host. The API and the notifications socket both
+ * authenticate here. TokenRefused otherwise (an admin token is for the root domain only).
+ */
+export async function userForToken(
+  token: string,
+  tenant: TenantRef,
+  host: string,
+): Promise<{ user: User; principal: TokenPrincipal }> {
+  if (token.startsWith(PERSONAL_PREFIX)) return userForPersonalToken(token);
+  if (token.startsWith(ADMIN_PERSONAL_PREFIX)) throw new TokenRefused('wrong-audience');
+  const claims = await verifyAccessToken(token, tenant, host);
+  const user = await userForAccess(claims);
+  return { user, principal: { kind: 'access', id: claims.fam, scope: 'read-write' } };
+}
+
 export interface IssuedTokens {
   accessToken: string;
   tokenType: 'Bearer';

@@ -3,10 +3,8 @@
  * the sign-up page is) and the platform admin's tenants (a platform admin's personal access token).
  * The handlers call the services the sign-up page and the admin pages call.
  */
-import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { redisClient } from '../../db/redis.ts';
-import { attemptLimit } from '../../middleware/rate-limit.ts';
+import { sharedAttemptLimit } from '../../middleware/rate-limit.ts';
 import { BILLING_KINDS, type BillingEntry } from '../../models/billing-entry.ts';
 import { TENANT_KINDS, TENANT_STATUSES, type Tenant } from '../../models/tenant.ts';
 import { SIGNUP_ATTEMPTS, signUp } from '../../services/platform/signups.ts';
@@ -166,18 +164,11 @@ function presentEntry(entry: BillingEntry): z.output<typeof creditEntryOut> {
   };
 }
 
-let signupLimit: { redis: unknown; handler: RequestHandler } | null = null;
-
 /**
- * The sign-up page's attempt limit (same name, key and allowance, so failed registrations here
- * and failed sign-ups on the page count together). Built on first use: Redis is connected after
- * the modules are loaded, and the counts are only shared through it.
+ * The sign-up page's attempt limit (the same limiter: failed registrations here and failed
+ * sign-ups on the page count together).
  */
-const signupAttempts: RequestHandler = (req, res, next) => {
-  const redis = redisClient();
-  if (signupLimit?.redis !== redis) signupLimit = { redis, handler: attemptLimit('signup', SIGNUP_ATTEMPTS) };
-  return signupLimit.handler(req, res, next);
-};
+const signupAttempts = sharedAttemptLimit('signup', SIGNUP_ATTEMPTS);
 
 const tenantListQuery = listQuery.extend({
   q: lineField(100).optional().meta({ description: 'Part of the name, slug or a domain.' }),

@@ -26,10 +26,7 @@ export type TenantQuery = Omit<TenantSearch, 'page' | 'perPage'> & { limit: numb
 /** Tenants matching the admin list's search and filters, `limit` of them from `offset` on. */
 export async function searchTenants(query: TenantQuery): Promise<{ rows: Tenant[]; count: number }> {
   const { limit, offset, ...filter } = query;
-  // Tenant.search pages by page number; an offset between page boundaries reads from the start.
-  if (offset % limit === 0) return Tenant.search({ ...filter, page: offset / limit + 1, perPage: limit });
-  const { rows, count } = await Tenant.search({ ...filter, page: 1, perPage: offset + limit });
-  return { rows: rows.slice(offset), count };
+  return Tenant.search({ ...filter, page: 1, perPage: limit, offset });
 }
 
 /** provisionTenant's refusals on the new-tenant form's fields (the address comes from the slug). */
