@@ -1,13 +1,18 @@
 /**
  * The web app on an ephemeral port, in a child process of the bench: the load generator then does
- * not share an event loop with the server it measures. Reports its port over IPC; stops on "stop"
- * or when the parent goes away.
+ * not share an event loop with the server it measures. Reports its port over IPC, answers the
+ * bench's `{ type: 'cpu' }` with its CPU time (bench/support/cpu.ts); stops on "stop" or when the
+ * parent goes away.
  */
+// First, before the app: app/db/database.ts and app/tenancy/changes.ts import each other, and
+// entered through app/app.ts the cycle reaches changes.ts's handlers before they exist.
+import '../../app/db/database.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../app/app.ts';
 import { boot } from '../../app/boot.ts';
 import { config } from '../../config/index.ts';
+import { answerCpuRequests } from './cpu.ts';
 
 export interface ServerReady {
   type: 'ready';
@@ -40,6 +45,7 @@ process.on('message', (msg) => {
   if (msg === 'stop') void stop();
 });
 process.on('disconnect', () => void stop());
+answerCpuRequests();
 
 const ready: ServerReady = {
   type: 'ready',

@@ -6,6 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import http from 'node:http';
 import autocannon from 'autocannon';
+import type { CpuMessage, CpuRequest } from './cpu.ts';
 import { line, median, round } from './stats.ts';
 import { BENCH_PASSWORD } from './tenants.ts';
 
@@ -24,12 +25,19 @@ export interface LoadRun {
   errors: number;
   non2xx: number;
   durationS: number;
+  /**
+   * CPU time (user + system) the server process spent during the run, in milliseconds per
+   * completed request; null when the server could not be asked.
+   */
+  serverCpuMsPerRequest: number | null;
 }
 
 export interface Combined {
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** Median over the runs that have it; null when none has. */
+  serverCpuMsPerRequest: number | null;
 }
 
 /** One request of a load mix: a path on a host, with the headers it needs (a session cookie). */
@@ -37,6 +45,9 @@ export interface Target {
   path: string;
   headers: Record<string, string>;
 }
+
+/** The forked servers by the port they listen on, so a load on a port can ask its server for CPU time. */
+const serversByPort = new Map<number, ChildProcess>();
 
 /** Forks `moduleUrl` (a .ts file run through tsx) and waits for its `{ type: 'ready', port }`. */
 export async function startServer<R extends ReadyMessage>(
@@ -63,7 +74,43 @@ export async function startServer<R extends ReadyMessage>(
       reject(new Error(`${moduleUrl.pathname} exited early (code ${code})`));
     });
   });
+  serversByPort.set(ready.port, child);
+  child.once('exit', () => {
+    if (serversByPort.get(ready.port) === child) serversByPort.delete(ready.port);
+  });
   return { child, ready };
+}
+
+let cpuRequests = 0;
+
+/**
+ * The CPU time (user + system, µs) the server on `port` has used so far, as it reports itself over
+ * IPC; null when no forked server listens there or it does not answer within 5 s.
+ */
+export function serverCpuMicros(port: number): Promise<number | null> {
+  const child = serversByPort.get(port);
+  if (!child?.connected) return Promise.resolve(null);
+  const id = ++cpuRequests;
+  return new Promise((resolve) => {
+    const done = (value: number | null) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(value);
+    };
+    const onMessage = (msg: unknown) => {
+      const m = msg as Partial<CpuMessage> | null;
+      if (m?.type === 'cpu' && m.id === id) done(Number(m.user) + Number(m.system));
+    };
+    const onExit = () => done(null);
+    const timer = setTimeout(() => done(null), 5_000);
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    const ask: CpuRequest = { type: 'cpu', id };
+    child.send(ask, (err) => {
+      if (err) done(null);
+    });
+  });
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {
@@ -153,7 +200,33 @@ export function load(
   });
 }
 
-export function toRun(label: string, roundNo: number, r: autocannon.Result): LoadRun {
+/**
+ * {@link load}, also reading the server's CPU time before and after: the result carries its CPU
+ * milliseconds per completed request (null when the server cannot be asked). At most `connections`
+ * requests are still in flight when a run ends: part of their CPU is counted but they are not, an
+ * error of under connections / requests (well below 1% for a run of thousands).
+ */
+export async function loadWithCpu(
+  port: number,
+  targets: Target[],
+  opts: { connections: number; seconds: number },
+): Promise<{ result: autocannon.Result; serverCpuMsPerRequest: number | null }> {
+  const before = await serverCpuMicros(port);
+  const result = await load(port, targets, opts);
+  const after = await serverCpuMicros(port);
+  const serverCpuMsPerRequest =
+    before === null || after === null || result.requests.total === 0
+      ? null
+      : round((after - before) / 1000 / result.requests.total, 3);
+  return { result, serverCpuMsPerRequest };
+}
+
+export function toRun(
+  label: string,
+  roundNo: number,
+  r: autocannon.Result,
+  serverCpuMsPerRequest: number | null = null,
+): LoadRun {
   return {
     label,
     round: roundNo,
@@ -164,6 +237,7 @@ export function toRun(label: string, roundNo: number, r: autocannon.Result): Loa
     errors: r.errors,
     non2xx: r.non2xx,
     durationS: round(r.duration, 2),
+    serverCpuMsPerRequest,
   };
 }
 
@@ -185,7 +259,8 @@ export async function runRounds(
   const runs: LoadRun[] = [];
   for (let r = 1; r <= opts.rounds; r++) {
     for (const v of variants) {
-      const run = toRun(v.label, r, await load(v.port, v.targets, opts));
+      const { result, serverCpuMsPerRequest } = await loadWithCpu(v.port, v.targets, opts);
+      const run = toRun(v.label, r, result, serverCpuMsPerRequest);
       printRun(run);
       runs.push(run);
     }
@@ -195,21 +270,28 @@ export async function runRounds(
 
 /** Medians over rounds: on a small shared machine one disturbed run should not decide a ratio. */
 export function combine(runs: LoadRun[]): Combined {
+  const cpu = runs.flatMap((r) => (r.serverCpuMsPerRequest === null ? [] : [r.serverCpuMsPerRequest]));
   return {
     requestsPerSecond: round(median(runs.map((r) => r.requestsPerSecond)), 0),
     latencyP50Ms: round(median(runs.map((r) => r.latencyP50Ms)), 2),
     latencyP99Ms: round(median(runs.map((r) => r.latencyP99Ms)), 2),
+    serverCpuMsPerRequest: cpu.length ? round(median(cpu), 3) : null,
   };
+}
+
+/** "  server CPU 0.412 ms/req", or nothing when the figure is missing. */
+function cpuText(cpuMs: number | null): string {
+  return cpuMs === null ? '' : `  server CPU ${cpuMs} ms/req`;
 }
 
 export function printRun(r: LoadRun): void {
   const problems = r.errors || r.non2xx ? `  errors ${r.errors}, non-2xx ${r.non2xx}` : '';
   line(
     `${r.label}, round ${r.round}`,
-    `${r.requestsPerSecond} req/s  p50 ${r.latencyP50Ms} ms  p99 ${r.latencyP99Ms} ms  (${r.requests} requests)${problems}`,
+    `${r.requestsPerSecond} req/s  p50 ${r.latencyP50Ms} ms  p99 ${r.latencyP99Ms} ms${cpuText(r.serverCpuMsPerRequest)}  (${r.requests} requests)${problems}`,
   );
 }
 
 export function describe(c: Combined): string {
-  return `${c.requestsPerSecond} req/s  p50 ${c.latencyP50Ms} ms  p99 ${c.latencyP99Ms} ms`;
+  return `${c.requestsPerSecond} req/s  p50 ${c.latencyP50Ms} ms  p99 ${c.latencyP99Ms} ms${cpuText(c.serverCpuMsPerRequest)}`;
 }
