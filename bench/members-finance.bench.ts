@@ -66,10 +66,16 @@ export interface MembersFinanceResult {
 
 const MIN_RATIO = 0.7;
 const MAX_P99_MS = 30;
-const SIZE: ChurchSize = { members: 2_000, households: 700, contributions: 10_000, expenses: 600 };
+/** The size of each church tenant (also what the API bench lists). */
+export const CHURCH_SIZE: ChurchSize = {
+  members: 2_000,
+  households: 700,
+  contributions: 10_000,
+  expenses: 600,
+};
 
 /** Church tenants `bench-mf-N` with the big directory and ledger; made once per bench database. */
-async function churchTenants(count: number, today: string): Promise<TenantRef[]> {
+export async function churchTenants(count: number, today: string): Promise<TenantRef[]> {
   const refs: TenantRef[] = [];
   const hash = await benchPasswordHash();
   for (let i = 1; i <= count; i++) {
@@ -83,7 +89,7 @@ async function churchTenants(count: number, today: string): Promise<TenantRef[]>
       { slug, name: `Bench church ${i}`, kind: 'church', adminEmail: `admin@${slug}.test` },
       { adminPasswordHash: hash },
     );
-    await seedChurch(tenant.toRef(), SIZE, today);
+    await seedChurch(tenant.toRef(), CHURCH_SIZE, today);
     refs.push(tenant.toRef());
   }
   return refs;
@@ -99,7 +105,7 @@ export async function membersFinanceBench(
   const today = new Date().toISOString().slice(0, 10);
   const year = Number(today.slice(0, 4));
   section(
-    `Members and finance pages: ${SIZE.members} members, ${SIZE.contributions} contributions a tenant, ` +
+    `Members and finance pages: ${CHURCH_SIZE.members} members, ${CHURCH_SIZE.contributions} contributions a tenant, ` +
       `${connections} connections, ${seconds} s a run`,
   );
 
@@ -123,7 +129,7 @@ export async function membersFinanceBench(
       }),
     );
     const pages = [
-      { page: 'members list', path: '/members', expect: async () => `${SIZE.members} ` },
+      { page: 'members list', path: '/members', expect: async () => `${CHURCH_SIZE.members} ` },
       {
         page: `finance statistics ${year}`,
         path: `/finance/stats?year=${year}`,
@@ -230,7 +236,7 @@ export async function membersFinanceBench(
     }
     return {
       tenants: signedIn.length,
-      size: SIZE,
+      size: CHURCH_SIZE,
       year,
       connections,
       secondsPerRun: seconds,

@@ -21,6 +21,7 @@ const BENCHES = [
   'members-finance',
   'billing',
   'work',
+  'api',
   'notifications',
   'jobs',
 ] as const;
@@ -100,6 +101,7 @@ try {
     : null;
   const billing = runs('billing') ? await billingBench({ tenants: 10_000 }) : null;
   const work = runs('work') ? await (await import('./work.bench.ts')).workBench({ connections: 16 }) : null;
+  const api = runs('api') ? await (await import('./api.bench.ts')).apiBench({ connections: 16 }) : null;
   const jobs = runs('jobs') ? await (await import('./jobs.bench.ts')).jobsBench({ tenants: 500 }) : null;
   const notifications = runs('notifications')
     ? await (await import('./notifications.bench.ts')).notificationsBench({ sockets: 500 })
@@ -112,6 +114,7 @@ try {
     membersFinance,
     billing,
     work,
+    api,
     notifications,
     jobs,
   ].flatMap((b) => b?.targets ?? []);
@@ -122,7 +125,7 @@ try {
   process.stdout.write(`  load average at the end: ${loadAverage()}\n`);
   process.stdout.write(`  total wall time: ${seconds(wallMs)}\n\n`);
   process.stdout.write(
-    `${JSON.stringify({ server: database.server, wallMs: Math.round(wallMs), provisioning, migrate, homePage, membersFinance, billing, work, notifications, jobs }, null, 2)}\n`,
+    `${JSON.stringify({ server: database.server, wallMs: Math.round(wallMs), provisioning, migrate, homePage, membersFinance, billing, work, api, notifications, jobs }, null, 2)}\n`,
   );
 } catch (err) {
   exitCode = 1;

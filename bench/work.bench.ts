@@ -54,7 +54,7 @@ export interface WorkBenchResult {
   targets: TargetCheck[];
 }
 
-const SLUG = 'bench-work';
+export const WORK_SLUG = 'bench-work';
 const LIST_PATH = '/tasks?status=todo&priority=high';
 const STATUSES = ['todo', 'in_progress', 'review', 'done'] as const;
 const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
@@ -64,19 +64,19 @@ const MAX_DASHBOARD_P99_MS = 250;
 const MAX_LIST_P99_MS = 500;
 
 /** The company `bench-work` with its people, projects and tasks; made once per bench database. */
-async function workTenant(taskCount: number, projectCount: number): Promise<TenantRef> {
-  const existing = await Tenant.findOne({ where: { slug: SLUG } });
+export async function workTenant(taskCount: number, projectCount: number): Promise<TenantRef> {
+  const existing = await Tenant.findOne({ where: { slug: WORK_SLUG } });
   if (existing) return existing.toRef();
   const hash = await benchPasswordHash();
   const { tenant } = await provisionTenant(
-    { slug: SLUG, name: 'Bench works', kind: 'company', adminEmail: `admin@${SLUG}.test` },
+    { slug: WORK_SLUG, name: 'Bench works', kind: 'company', adminEmail: `admin@${WORK_SLUG}.test` },
     { adminPasswordHash: hash },
   );
   const ref = tenant.toRef();
   await withTenant(ref, async () => {
     const people = await User.bulkCreate(
       Array.from({ length: 20 }, (_, i) => ({
-        email: `person${i + 1}@${SLUG}.test`,
+        email: `person${i + 1}@${WORK_SLUG}.test`,
         name: `Person ${i + 1}`,
         passwordHash: hash,
         department: null,
@@ -157,8 +157,8 @@ export async function workBench(
     line('dashboard cache of the cached server', cache);
     const uPort = uncached.ready.port;
     const cPort = cached.ready.port;
-    const uCookie = await signIn(uPort, host, `admin@${SLUG}.test`);
-    const cCookie = await signIn(cPort, host, `admin@${SLUG}.test`);
+    const uCookie = await signIn(uPort, host, `admin@${WORK_SLUG}.test`);
+    const cCookie = await signIn(cPort, host, `admin@${WORK_SLUG}.test`);
 
     // Each page must show the tenant's own figures, or the numbers measure something else.
     const list = await request(uPort, { path: LIST_PATH, headers: { host, cookie: uCookie } });
