@@ -51,10 +51,15 @@ function refineText(multiline: boolean) {
   };
 }
 
+/** A missing field reads as "is required" (a JSON body may leave one out), anything else not text as "must be text". */
+const TEXT_ERROR = {
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : 'must be text'),
+};
+
 /** A one-line text of at most `max` characters, trimmed; `min` 1 makes it required. */
 export function lineField(max: number, min = 0, minMessage = 'is required') {
   return z
-    .string({ message: 'must be text' })
+    .string(TEXT_ERROR)
     .trim()
     .min(min, min ? minMessage : undefined)
     .max(max, `must be at most ${max} characters`)
@@ -64,7 +69,7 @@ export function lineField(max: number, min = 0, minMessage = 'is required') {
 /** A multi-line text of at most `max` characters, trimmed, with its line breaks kept. */
 export function textField(max: number, min = 0, minMessage = 'is required') {
   return z
-    .string({ message: 'must be text' })
+    .string(TEXT_ERROR)
     .trim()
     .min(min, min ? minMessage : undefined)
     .max(max, `must be at most ${max} characters`)
