@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TENANT_KINDS, TENANT_STATUSES, type TenantKind } from '../models/tenant.ts';
+import { MAX_TOP_UP_CENTS } from './billing.validator.ts';
 import { lineField } from './common.ts';
 import { emailField, passwordField, type TenantCreateInput, tenantCreateSchema } from './tenant.validator.ts';
 
@@ -91,7 +92,7 @@ export const tenantCreateBodySchema = tenantCreateSchema.pick({
 });
 
 /** The forms' limit on one top-up or adjustment: $1,000,000.00 either way. */
-const MAX_CREDIT_CENTS = 100_000_000;
+const MAX_CREDIT_CENTS = Number(MAX_TOP_UP_CENTS);
 
 /** A top-up in integer cents, above zero, and an optional note. */
 export const topUpBodySchema = z.object({

@@ -3,7 +3,7 @@ import { parseCents } from '../services/money.ts';
 import { lineField, textField } from './common.ts';
 
 /** Top-ups and adjustments stop at $1,000,000.00: a bigger figure is a typing slip, not a payment. */
-const MAX_TOP_UP_CENTS = 100_000_000n;
+export const MAX_TOP_UP_CENTS = 100_000_000n;
 
 /**
  * An amount in dollars and cents as a cent string: above zero, or (signed) anything but zero, and
