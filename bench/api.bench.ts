@@ -112,8 +112,13 @@ interface ListBody {
   total?: number;
 }
 
-/** GET `path` with the token; the parsed list body, or an error saying what came back. */
-async function list(port: number, who: string, e: Endpoint, token: string): Promise<ListBody> {
+/** GET `path` with the token: the parsed list body and its paging headers, or an error saying what came back. */
+async function list(
+  port: number,
+  who: string,
+  e: Endpoint,
+  token: string,
+): Promise<{ body: ListBody; paging: unknown[] }> {
   const host = hostOf(e.tenant.slug);
   const answer = await request(port, {
     path: e.path,
@@ -123,32 +128,55 @@ async function list(port: number, who: string, e: Endpoint, token: string): Prom
     throw new Error(
       `${who}: GET ${e.path} on ${host} answered ${answer.status}: ${answer.body.slice(0, 300)}`,
     );
-  const body = JSON.parse(answer.body) as ListBody;
+  let body: ListBody;
+  try {
+    body = JSON.parse(answer.body) as ListBody;
+  } catch {
+    throw new Error(`${who}: GET ${e.path} on ${host} answered no JSON: ${answer.body.slice(0, 300)}`);
+  }
   if (!Array.isArray(body.data) || body.data.length !== e.rows || body.total !== e.total)
     throw new Error(
       `${who}: GET ${e.path} on ${host} gave ${body.data?.length} items of ${body.total}; expected ${e.rows} of ${e.total}`,
     );
-  return body;
+  return { body, paging: [answer.headers['x-total-count'], answer.headers.link] };
+}
+
+/** The statement of a log line of a server started with DB_LOG_SQL, or null for other lines. */
+function sqlOf(logLine: string): string | null {
+  try {
+    const entry = JSON.parse(logLine) as { sql?: unknown };
+    return typeof entry.sql === 'string' ? entry.sql.replace(/^Executing \([^)]*\): /, '') : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Prints the SQL Steward runs for each endpoint (one request each, on a server that logs it). */
 async function showSql(endpoints: Endpoint[]): Promise<void> {
-  note('BENCH_SHOW_SQL: a Steward server logging its SQL answers each endpoint once');
-  const logging = await startServer<ServerReady>(new URL('./support/http-server.ts', import.meta.url), {
-    ...process.env,
-    DB_LOG_SQL: 'true',
-    LOG_LEVEL: 'debug',
-    API_RATE_LIMIT: '1000000000',
-  });
+  section('BENCH_SHOW_SQL: the statements Steward runs for each endpoint');
+  let printing = false;
+  const logging = await startServer<ServerReady>(
+    new URL('./support/http-server.ts', import.meta.url),
+    { ...process.env, DB_LOG_SQL: 'true', LOG_LEVEL: 'debug', API_RATE_LIMIT: '1000000000' },
+    {
+      onStdout: (logLine) => {
+        const sql = printing ? sqlOf(logLine) : null;
+        if (sql) process.stdout.write(`    ${sql.replace(/\s*\n\s*/g, ' ')}\n`);
+      },
+    },
+  );
   try {
     for (const e of endpoints) {
       const host = hostOf(e.tenant.slug);
       const token = await accessToken(logging.ready.port, host, `admin@${e.tenant.slug}.test`);
       // Twice: the first request also fills the process's caches (tenant, settings).
       for (const pass of ['first request', 'second request']) {
-        process.stdout.write(`\n-- ${e.name}: GET ${e.path} (${pass})\n`);
+        process.stdout.write(`  GET ${e.path} on ${host}, ${pass}:\n`);
+        printing = true;
         await list(logging.ready.port, 'Steward', e, token);
+        // Log lines arrive through a pipe: let them all in before the next heading.
         await new Promise((resolve) => setTimeout(resolve, 200));
+        printing = false;
       }
     }
   } finally {
@@ -163,10 +191,10 @@ export async function apiBench(
   const seconds = opts.seconds ?? Number(process.env.BENCH_HTTP_SECONDS ?? 3);
   const rounds = opts.rounds ?? Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
   const today = new Date().toISOString().slice(0, 10);
-  section(
+  const title =
     `JSON API with a bearer token: ${CHURCH_SIZE.members} members, ${TASKS} tasks in ${PROJECTS} projects, ` +
-      `${connections} connections, ${seconds} s a run`,
-  );
+    `${connections} connections, ${seconds} s a run`;
+  section(title);
 
   const setupStart = performance.now();
   const [church] = await churchTenants(1, today);
@@ -194,7 +222,10 @@ export async function apiBench(
     },
   ];
   if (company.slug !== WORK_SLUG) throw new Error(`the company is ${company.slug}, not ${WORK_SLUG}`);
-  if (process.env.BENCH_SHOW_SQL) await showSql(endpoints);
+  if (process.env.BENCH_SHOW_SQL) {
+    await showSql(endpoints);
+    section(title);
+  }
 
   // The per-token limit (600 a minute by default) would refuse a load run within a second. Set out
   // of reach, the limiter still counts every request (in Redis when REDIS_URL is set), so its cost
@@ -220,9 +251,12 @@ export async function apiBench(
       const ref = await list(bPort, 'reference', e, token);
       if (!isDeepStrictEqual(mine, ref))
         throw new Error(
-          `GET ${e.path}: the reference's JSON differs from Steward's\n  Steward:   ${JSON.stringify(mine).slice(0, 400)}\n  reference: ${JSON.stringify(ref).slice(0, 400)}`,
+          `GET ${e.path}: the reference's answer differs from Steward's\n  Steward:   ${JSON.stringify(mine).slice(0, 400)}\n  reference: ${JSON.stringify(ref).slice(0, 400)}`,
         );
-      line(`${e.name}: items on the page / matches`, `${e.rows} / ${e.total}, same JSON from both servers`);
+      line(
+        `${e.name}: items on the page / matches`,
+        `${e.rows} / ${e.total}, same JSON and paging headers from both servers`,
+      );
       const headers = { host, authorization: `Bearer ${token}` };
       const plan = { e, mine: [{ path: e.path, headers }], ref: [{ path: e.path, headers }] };
       plans.push(plan);

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import http from 'node:http';
+import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import type { CpuMessage, CpuRequest } from './cpu.ts';
 import { line, median, round } from './stats.ts';
@@ -49,10 +50,14 @@ export interface Target {
 /** The forked servers by the port they listen on, so a load on a port can ask its server for CPU time. */
 const serversByPort = new Map<number, ChildProcess>();
 
-/** Forks `moduleUrl` (a .ts file run through tsx) and waits for its `{ type: 'ready', port }`. */
+/**
+ * Forks `moduleUrl` (a .ts file run through tsx) and waits for its `{ type: 'ready', port }`. The
+ * server's output goes to the bench's, or line by line to `onStdout` when given.
+ */
 export async function startServer<R extends ReadyMessage>(
   moduleUrl: URL,
   env: NodeJS.ProcessEnv = process.env,
+  opts: { onStdout?: (line: string) => void } = {},
 ): Promise<{ child: ChildProcess; ready: R }> {
   // BENCH_PROFILE_DIR=<dir> writes a CPU profile of each forked server there (open it in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE_DIR
@@ -61,8 +66,10 @@ export async function startServer<R extends ReadyMessage>(
   const child = fork(moduleUrl, [], {
     execArgv: ['--import', import.meta.resolve('tsx'), ...profile],
     env,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', opts.onStdout ? 'pipe' : 'inherit', 'inherit', 'ipc'],
   });
+  const { onStdout } = opts;
+  if (onStdout && child.stdout) createInterface({ input: child.stdout }).on('line', onStdout);
   const ready = await new Promise<R>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${moduleUrl.pathname} did not start in 60 s`)), 60_000);
     child.once('message', (msg) => {
