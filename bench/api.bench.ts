@@ -7,6 +7,7 @@
  * req/s and latency, each run reports the server's own CPU time per request, which the load
  * generator and PostgreSQL (other processes) do not blur: the cost of the framework, token check,
  * rate limit, validation, ORM and serialisation over the reference is what the target bounds.
+ * GET /api/v1/users/me, which runs no query of its own, shows what every API request pays first.
  *
  * BENCH_SHOW_SQL=1 first starts a Steward server that logs its SQL and asks each endpoint once, so
  * the statements the reference must mirror can be read off the console.
@@ -64,6 +65,9 @@ export interface ApiBenchResult {
   rounds: number;
   poolMax: number;
   setupMs: number;
+  /** GET /api/v1/users/me on Steward: an authenticated request that runs no query of its own. */
+  floor: Combined;
+  floorRuns: LoadRun[];
   endpoints: ApiEndpointResult[];
   targets: TargetCheck[];
 }
@@ -72,6 +76,8 @@ export interface ApiBenchResult {
 const MAX_CPU_RATIO = 3;
 const MEMBERS_PATH = '/api/v1/members?limit=50';
 const TASKS_PATH = '/api/v1/tasks?status=todo&priority=high';
+const FLOOR_PATH = '/api/v1/users/me';
+const FLOOR_LABEL = `API floor (GET ${FLOOR_PATH}): Steward`;
 /** The API's page size when a request names none (app/api/schemas.ts). */
 const DEFAULT_LIMIT = 25;
 // The work bench's company: made once per bench database, whichever bench comes first.
@@ -266,9 +272,19 @@ export async function apiBench(
       );
     }
 
+    // What every API request pays before its own work (token, user and roles, limiter, framework):
+    // GET /api/v1/users/me runs no query of its own. Shown to explain the figures, not held to a target.
+    const floorTarget = [{ ...plans[0].mine[0], path: FLOOR_PATH }];
+    const me = await request(sPort, { path: FLOOR_PATH, headers: floorTarget[0].headers });
+    if (me.status !== 200) throw new Error(`Steward: GET ${FLOOR_PATH} answered ${me.status}`);
+    variants.unshift({ label: FLOOR_LABEL, port: sPort, targets: floorTarget });
+
     // Warms the JIT, the pools and the caches of both servers before anything is measured.
     for (const v of variants) await load(v.port, v.targets, { connections, seconds: 1 });
     const runs = await runRounds(variants, { rounds, connections, seconds });
+    const floorRuns = runs.filter((r) => r.label === FLOOR_LABEL);
+    const floor = combine(floorRuns);
+    line(`API floor (GET ${FLOOR_PATH}), Steward`, describe(floor));
 
     for (const { e } of plans) {
       const mineLabel = `${e.name}: Steward`;
@@ -315,6 +331,8 @@ export async function apiBench(
       rounds,
       poolMax: steward.ready.poolMax,
       setupMs: Math.round(setupMs),
+      floor,
+      floorRuns,
       endpoints: results,
       targets,
     };
