@@ -4,7 +4,7 @@ import { config } from '../../config/index.ts';
 import { BadRequest, TenantSuspended, UnknownHost } from '../errors.ts';
 import { Domain } from '../models/domain.ts';
 import { Tenant } from '../models/tenant.ts';
-import { announceChange, onChange, type Transactional } from './changes.ts';
+import { announceChange, type Change, onChange, type Transactional } from './changes.ts';
 import { currentContext, enterTenantForRequest, type TenantRef } from './context.ts';
 
 /**
@@ -33,13 +33,18 @@ function forgetTenant(tenantId: string): void {
   }
 }
 
-onChange((change) => {
+function dropOnChange(change: Change | null): void {
   if (change === null || change.kind === 'all-tenants') invalidateTenantCache();
   else if (change.kind === 'tenant') forgetTenant(change.id);
-});
+}
 
-/** Called once the models are initialised: writes to tenants or domains are announced. */
+/**
+ * Called once the models are initialised: writes to tenants or domains are announced, and the host
+ * cache drops what they affect. (Registered here, not when the module loads: this module is reached
+ * through an import cycle, database → resolver → changes → database, before changes.ts has run.)
+ */
 export function watchTenantChanges(): void {
+  onChange(dropOnChange);
   for (const hook of ['afterSave', 'afterDestroy'] as const) {
     Tenant.addHook(hook, 'tenantCache', (tenant: Tenant, options: Transactional) =>
       announceChange({ kind: 'tenant', id: String(tenant.id), schema: tenant.schemaName }, options),
