@@ -175,7 +175,11 @@ export function authOf(def: RouteDef): ApiAuth {
 
 /** The ETag of a representation: a weak tag over its JSON. */
 export function etagOf(body: unknown): string {
-  return `W/"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+  return etagOfJson(JSON.stringify(body));
+}
+
+function etagOfJson(json: string): string {
+  return `W/"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
 }
 
 function tagsIn(header: string): string[] {
@@ -379,8 +383,9 @@ function send(req: Request, res: Response, result: ApiResult | undefined): void 
     res.status(status).end();
     return;
   }
+  const json = JSON.stringify(result.body);
   if (status === 200 || status === 201) {
-    const etag = etagOf(result.body);
+    const etag = etagOfJson(json);
     res.set('ETag', etag);
     const ifNoneMatch = req.get('if-none-match');
     if (req.method === 'GET' && ifNoneMatch && matches(ifNoneMatch, etag)) {
@@ -388,7 +393,7 @@ function send(req: Request, res: Response, result: ApiResult | undefined): void 
       return;
     }
   }
-  res.status(status).type('application/json').send(JSON.stringify(result.body));
+  res.status(status).type('application/json').send(json);
 }
 
 function runMiddleware(mw: RequestHandler, req: Request, res: Response): Promise<void> {

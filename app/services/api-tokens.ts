@@ -78,11 +78,18 @@ export const REFRESH_PREFIX = 'stw_rt_';
 export const PERSONAL_PREFIX = 'stw_pat_';
 export const ADMIN_PERSONAL_PREFIX = 'stw_adm_';
 
-let signingKey: Uint8Array | null = null;
-/** The access tokens' HMAC key, derived from the session secret (so one secret is configured). */
-function key(): Uint8Array {
-  signingKey ??= new Uint8Array(
+let signingKey: Promise<CryptoKey> | null = null;
+/**
+ * The access tokens' HMAC key, derived from the session secret (so one secret is configured), and
+ * imported once: verifying with raw bytes would import them again on every request.
+ */
+function key(): Promise<CryptoKey> {
+  signingKey ??= crypto.subtle.importKey(
+    'raw',
     createHmac('sha256', sessionSecret()).update('steward api access tokens v1').digest(),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
   );
   return signingKey;
 }
@@ -106,7 +113,7 @@ export async function signAccessToken(claims: AccessClaims, seconds = ACCESS_TOK
     .setIssuedAt()
     .setJti(randomBytes(12).toString('base64url'))
     .setExpirationTime(Math.floor(Date.now() / 1000) + seconds)
-    .sign(key());
+    .sign(await key());
 }
 
 /**
@@ -121,7 +128,7 @@ export async function verifyAccessToken(
 ): Promise<AccessClaims> {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, key(), {
+    ({ payload } = await jwtVerify(token, await key(), {
       algorithms: ['HS256'],
       issuer: ISSUER,
       typ: TOKEN_TYPE,
