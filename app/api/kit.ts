@@ -471,10 +471,24 @@ export function mergePatch<S extends AnySchema>(
 }
 
 /** The Express router of the API modules of one host, at `/api/v1`. */
-export function routerFor(modules: ApiModule[]): Router {
-  const r = Router();
+export function routerFor(modules: ApiModule[]): RequestHandler {
+  // One router per first path segment (`/members`, `/tasks`...), so a request is matched against
+  // the routes of its resource only, not against every route of the API in turn.
+  const bySegment = new Map<string, Router>();
   for (const mod of modules) {
-    for (const def of mod.routes) r[def.method](def.path, handlerFor(def));
+    for (const def of mod.routes) {
+      const segment = def.path.split('/')[1] ?? '';
+      let router = bySegment.get(segment);
+      if (!router) {
+        router = Router();
+        bySegment.set(segment, router);
+      }
+      router[def.method](def.path, handlerFor(def));
+    }
   }
-  return r;
+  return (req, res, next) => {
+    const router = bySegment.get(req.path.split('/')[1] ?? '');
+    if (router) return router(req, res, next);
+    next();
+  };
 }

@@ -1,13 +1,4 @@
-import {
-  col,
-  fn,
-  literal,
-  Op,
-  type Order,
-  type OrderItem,
-  where as sqlWhere,
-  type WhereOptions,
-} from 'sequelize';
+import { col, fn, literal, Op, QueryTypes, where as sqlWhere, type WhereOptions } from 'sequelize';
 import { db } from '../db/database.ts';
 import {
   AuditLog,
@@ -31,54 +22,63 @@ function containing(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** People whose name, e-mail or phone contains `q` (a phone also by its digits alone). */
-export function matching(q: string): WhereOptions<Member> {
-  const pattern = containing(q);
-  const either: WhereOptions<Member>[] = [
-    sqlWhere(fn('concat_ws', ' ', col('Member.first_name'), col('Member.last_name')), {
-      [Op.iLike]: pattern,
-    }),
-    { email: { [Op.iLike]: pattern } },
-    { phone: { [Op.iLike]: pattern } },
+/** How a value reaches the SQL text: as a bind parameter (`$n`) or as an escaped literal. */
+type Param = (value: unknown) => string;
+
+const inline: Param = (value) => db().escape(value as string);
+
+function bound(): { param: Param; bind: unknown[] } {
+  const bind: unknown[] = [];
+  return {
+    bind,
+    param: (value) => {
+      bind.push(value);
+      return `$${bind.length}`;
+    },
+  };
+}
+
+/** People (table alias `m`) whose name, e-mail or phone contains `q` (a phone also by its digits alone). */
+function matchingSql(q: string, m: string, param: Param): string {
+  const pattern = param(containing(q));
+  const either = [
+    `concat_ws(' ', ${m}.first_name, ${m}.last_name) ILIKE ${pattern}`,
+    `${m}.email ILIKE ${pattern}`,
+    `${m}.phone ILIKE ${pattern}`,
   ];
   // "555 1234" finds "(555) 123-4" style numbers too: compare the digits alone.
   const digits = q.replace(/\D/g, '');
-  if (digits.length >= 3) {
-    either.push(
-      sqlWhere(fn('regexp_replace', col('Member.phone'), '[^0-9]', '', 'g'), {
-        [Op.like]: `%${digits}%`,
-      }),
-    );
-  }
-  return { [Op.or]: either };
+  if (digits.length >= 3)
+    either.push(`regexp_replace(${m}.phone, '[^0-9]', '', 'g') LIKE ${param(`%${digits}%`)}`);
+  return `(${either.join(' OR ')})`;
 }
 
-function whereOf(filter: MemberFilter): WhereOptions<Member> {
-  const conditions: WhereOptions<Member>[] = [];
-  if (filter.status !== 'all') conditions.push({ status: filter.status });
-  if (filter.group) {
-    const groupId = db().escape(filter.group);
-    conditions.push({
-      id: { [Op.in]: literal(`(SELECT member_id FROM group_members WHERE group_id = ${groupId})`) },
-    });
-  }
-  if (filter.q) conditions.push(matching(filter.q));
-  return conditions.length ? { [Op.and]: conditions } : {};
+/** People whose name, e-mail or phone contains `q`, as a condition of a Member query. */
+export function matching(q: string): WhereOptions<Member> {
+  return literal(matchingSql(q, '"Member"', inline));
 }
 
-const STATUS_RANK = literal(
-  `array_position(ARRAY['visitor','regular','member','inactive'], "Member"."status"::text)`,
-);
+/**
+ * The list's filter as SQL conditions over `members` (alias `m`). Written once as text: the
+ * directory's page runs on every visit, and building the statement through the ORM cost more than
+ * running it. An empty list means no condition.
+ */
+function filterSql(filter: MemberFilter, m: string, param: Param): string[] {
+  const parts: string[] = [];
+  if (filter.status !== 'all') parts.push(`${m}.status = ${param(filter.status)}`);
+  if (filter.group)
+    parts.push(`${m}.id IN (SELECT member_id FROM group_members WHERE group_id = ${param(filter.group)})`);
+  if (filter.q) parts.push(matchingSql(filter.q, m, param));
+  return parts;
+}
 
-function orderOf(filter: MemberFilter): Order {
+/** The list's order as SQL; the sort and direction come from the filter schema's whitelist. */
+function orderSql(filter: MemberFilter, m: string): string {
   const dir = filter.dir === 'desc' ? 'DESC' : 'ASC';
-  const byName = (d: string): OrderItem[] => [
-    ['lastName', d],
-    ['firstName', d],
-    ['id', d],
-  ];
-  if (filter.sort === 'status') return [[STATUS_RANK, dir], ...byName('ASC')];
-  if (filter.sort === 'joined') return [['joinedOn', `${dir} NULLS LAST`], ...byName('ASC')];
+  const byName = (d: string) => `${m}.last_name ${d}, ${m}.first_name ${d}, ${m}.id ${d}`;
+  if (filter.sort === 'status')
+    return `array_position(ARRAY['visitor','regular','member','inactive'], ${m}.status::text) ${dir}, ${byName('ASC')}`;
+  if (filter.sort === 'joined') return `${m}.joined_on ${dir} NULLS LAST, ${byName('ASC')}`;
   return byName(dir);
 }
 
@@ -94,50 +94,55 @@ export interface MemberRow {
   household: { id: string; name: string } | null;
 }
 
-const ROW_ATTRIBUTES = ['id', 'firstName', 'lastName', 'email', 'phone', 'status', 'joinedOn'];
-
-/** A row as `raw: true, nest: true` returns it: the household's fields are null without one. */
-type RawMemberRow = Omit<MemberRow, 'household'> & { household: { id: string | null; name: string } };
+type RawMemberRow = Omit<MemberRow, 'household'> & {
+  householdId: string | null;
+  householdName: string | null;
+};
 
 /**
  * One page of the directory (the filter's page of 50, or `window` when given), with the total count
  * of matches. The count reads `members` alone (the household join only adds names to the page), and
- * both queries run at once. The page selects only the columns the list shows and comes back as plain rows.
+ * both queries run at once. The page selects only the columns the list shows, as plain rows.
  */
 export async function searchMembers(
   filter: MemberFilter,
   window = { limit: MEMBERS_PER_PAGE, offset: (filter.page - 1) * MEMBERS_PER_PAGE },
 ) {
-  const where = whereOf(filter);
-  const [count, rows] = await Promise.all([
-    Member.count({ where }),
-    Member.findAll({
-      attributes: ROW_ATTRIBUTES,
-      where,
-      include: [{ model: Household, as: 'household', attributes: ['id', 'name'] }],
-      order: orderOf(filter),
-      limit: window.limit,
-      offset: window.offset,
-      raw: true,
-      nest: true,
-      // raw: true returns plain rows, which Sequelize's types still describe as instances.
-    }) as unknown as Promise<RawMemberRow[]>,
+  const { param, bind } = bound();
+  const conditions = filterSql(filter, 'm', param);
+  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+  const n = bind.length;
+  const [[counted], rows] = await Promise.all([
+    db().query<{ count: number }>(`SELECT count(*)::int AS count FROM members m ${where}`, {
+      bind,
+      type: QueryTypes.SELECT,
+    }),
+    db().query<RawMemberRow>(
+      `SELECT m.id, m.first_name AS "firstName", m.last_name AS "lastName", m.email, m.phone, m.status,
+              m.joined_on AS "joinedOn", h.id AS "householdId", h.name AS "householdName"
+         FROM members m LEFT JOIN households h ON h.id = m.household_id
+         ${where}
+        ORDER BY ${orderSql(filter, 'm')}
+        LIMIT $${n + 1} OFFSET $${n + 2}`,
+      { bind: [...bind, window.limit, window.offset], type: QueryTypes.SELECT },
+    ),
   ]);
-  // A left join without a match comes back as a household whose fields are all null.
-  const members: MemberRow[] = rows.map((r) => ({
+  const members: MemberRow[] = rows.map(({ householdId, householdName, ...r }) => ({
     ...r,
     id: String(r.id),
-    household: r.household.id === null ? null : { id: String(r.household.id), name: r.household.name },
+    household: householdId === null ? null : { id: String(householdId), name: householdName ?? '' },
   }));
+  const count = counted?.count ?? 0;
   return { members, total: count, pages: Math.max(1, Math.ceil(count / MEMBERS_PER_PAGE)) };
 }
 
 /** Every match of the filter (not one page), in the list's order: what an export contains. */
 export function allMatching(filter: MemberFilter): Promise<Member[]> {
+  const conditions = filterSql(filter, '"Member"', inline);
   return Member.findAll({
-    where: whereOf(filter),
+    where: conditions.length ? literal(conditions.join(' AND ')) : {},
     include: [{ model: Household, as: 'household' }],
-    order: orderOf(filter),
+    order: literal(orderSql(filter, '"Member"')),
   });
 }
 

@@ -12,7 +12,7 @@ import * as audit from '../audit.ts';
 import { instantOf, localParts } from '../local-time.ts';
 import { notify } from '../notifications.ts';
 import { withinPlan } from '../plan-limits.ts';
-import { type Clock, tenantClock } from '../task-queries.ts';
+import { type Clock, type TaskRecord, tenantClock } from '../task-queries.ts';
 import { removeTaskFilesAfterCommit } from './task-files.ts';
 
 /**
@@ -137,7 +137,7 @@ export function taskInputOf(task: Task, timeZone: string): Record<string, string
 }
 
 /** A task as the API shows it; the due date and time are also given as the tenant reads them. */
-export function presentTask(task: Task, timeZone: string) {
+export function presentTask(task: Task | TaskRecord, timeZone: string) {
   const due = task.dueAt ? localParts(task.dueAt, timeZone) : null;
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
