@@ -20,6 +20,7 @@ import { inTransaction } from '../db/transaction-context.ts';
 import { log } from '../logger.ts';
 import { sessionSecret } from '../middleware/session.ts';
 import { PlatformAdmin } from '../models/platform-admin.ts';
+import type { Role } from '../models/role.ts';
 import { User } from '../models/user.ts';
 import { requireTenant, type TenantRef } from '../tenancy/context.ts';
 
@@ -117,15 +118,22 @@ export async function signAccessToken(claims: AccessClaims, seconds = ACCESS_TOK
 }
 
 /**
- * The claims of an access token presented on `host` of `tenant`, or TokenRefused. Only HS256 is
- * accepted (so `alg: none` and any other algorithm fail), the signature, issuer, type, expiry and
- * audience are checked, and the tenant claims must name this tenant.
+ * Tokens whose signature, issuer, type and claims were checked, with their expiry: a client sends
+ * the same access token with each request of its 15 minutes, and the signature check is the
+ * costliest part of a small request. Only what the token says is kept; whether its user and sign-in
+ * still hold is read from the database on every request, and the tenant and audience are checked
+ * on every request too. Bounded: the oldest entries go first.
  */
-export async function verifyAccessToken(
-  token: string,
-  tenant: TenantRef,
-  host: string,
-): Promise<AccessClaims> {
+const verified = new Map<string, { payload: Record<string, unknown>; exp: number }>();
+const VERIFIED_MAX = 10_000;
+
+async function verifiedPayload(token: string): Promise<Record<string, unknown>> {
+  const hit = verified.get(token);
+  if (hit) {
+    if (hit.exp * 1000 > Date.now()) return hit.payload;
+    verified.delete(token);
+    throw new TokenRefused('expired');
+  }
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, await key(), {
@@ -139,7 +147,22 @@ export async function verifyAccessToken(
     if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw new TokenRefused('bad-signature');
     throw new TokenRefused('malformed');
   }
-  const claims = payload as Partial<AccessClaims> & { aud?: unknown };
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string);
+  verified.set(token, { payload, exp: Number(payload.exp) });
+  return payload;
+}
+
+/**
+ * The claims of an access token presented on `host` of `tenant`, or TokenRefused. Only HS256 is
+ * accepted (so `alg: none` and any other algorithm fail), the signature, issuer, type, expiry and
+ * audience are checked, and the tenant claims must name this tenant.
+ */
+export async function verifyAccessToken(
+  token: string,
+  tenant: TenantRef,
+  host: string,
+): Promise<AccessClaims> {
+  const claims = (await verifiedPayload(token)) as Partial<AccessClaims> & { aud?: unknown };
   if (String(claims.tid) !== String(tenant.id) || claims.ten !== tenant.slug)
     throw new TokenRefused('other-tenant');
   if (claims.aud !== host) throw new TokenRefused('wrong-audience');
@@ -166,8 +189,16 @@ export function claimedTenant(token: string): string | null {
 
 type UserRow = { id: string; email: string; name: string; roles: unknown[] } & Record<string, unknown>;
 
+/**
+ * A User from a row of the one-statement lookups. Its roles are kept as the plain values they came
+ * as (id, name, permission level, description): only read, never saved, and building a model per
+ * role on every request cost more than the lookup itself.
+ */
 function userFrom(row: UserRow): User {
-  return User.build(row, { isNewRecord: false, raw: true, include: [{ association: 'roles' }] });
+  const { roles, ...fields } = row;
+  const user = User.build(fields, { isNewRecord: false, raw: true });
+  user.roles = roles as Role[];
+  return user;
 }
 
 const USER_COLUMNS = `u.id::text AS id, u.email, u.name, u.active, u.department,
