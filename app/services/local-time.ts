@@ -43,14 +43,35 @@ function partsFormat(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Offsets of a time zone by quarter hour of UTC: every change of offset (summer time, a zone's
+ * new rules) falls on a quarter hour, so an offset read once holds for its whole quarter. Reading
+ * it through Intl costs far more than the arithmetic, and a list shows many instants at once.
+ */
+const quarterOffsets = new Map<string, number>();
+const QUARTER_MS = 15 * 60_000;
+
+function offsetInQuarter(instant: number, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(instant / QUARTER_MS)}`;
+  let offset = quarterOffsets.get(key);
+  if (offset === undefined) {
+    if (quarterOffsets.size >= 50_000) quarterOffsets.clear();
+    offset = offsetAt(instant, timeZone);
+    quarterOffsets.set(key, offset);
+  }
+  return offset;
+}
+
 /** The wall clock of `instant` in `timeZone`: "2026-12-06" and "10:30". */
 export function localParts(instant: Date, timeZone: string): { date: string; time: string } {
-  const p = Object.fromEntries(
-    partsFormat(timeZone)
-      .formatToParts(instant)
-      .map((x) => [x.type, x.value]),
-  );
-  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+  const wall = new Date(instant.getTime() + offsetInQuarter(instant.getTime(), timeZone));
+  const year = wall.getUTCFullYear();
+  return {
+    date: `${year < 1000 ? String(year).padStart(4, '0') : year}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}`,
+    time: `${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}`,
+  };
 }
 
 /** Milliseconds `timeZone` is ahead of UTC at `instant`. */
