@@ -19,7 +19,8 @@ const SHUTDOWN_GRACE_MS = 10_000;
  * creates the demo tenants when there are none, and serves.
  */
 async function main(): Promise<void> {
-  const booted = await boot({ listenForChanges: true });
+  // `npm start` also runs the queue's workers; with a worker process, set WORKER_IN_WEB=false.
+  const booted = await boot({ listenForChanges: true, queue: config.WORKER_IN_WEB ? 'work' : 'produce' });
   const migrated = await migrateAll();
   if (migrated.failed.length) {
     rootLogger.error(

@@ -5,6 +5,8 @@ import { type EmbeddedServer, startEmbeddedPostgres } from './db/embedded.ts';
 import { closeRedis, connectRedis } from './db/redis.ts';
 import { rootLogger } from './logger.ts';
 import { closeSessionStore } from './middleware/session.ts';
+import './queue/registry.ts';
+import { startQueue, stopQueue } from './queue/queue.ts';
 import { type ChangeFeed, startChangeFeed } from './tenancy/change-feed.ts';
 
 export interface Booted {
@@ -17,6 +19,11 @@ export interface BootOptions {
   poolMax?: number;
   /** Long-running processes listen for tenant and settings changes made by other processes. */
   listenForChanges?: boolean;
+  /**
+   * The job queue: 'produce' (default) lets this process queue jobs; 'work' also runs them (the
+   * worker process, and the web process when WORKER_IN_WEB); 'off' starts no queue.
+   */
+  queue?: 'produce' | 'work' | 'off';
 }
 
 /**
@@ -38,10 +45,13 @@ export async function boot(opts: BootOptions = {}): Promise<Booted> {
   connectDatabase({ url, poolMax: opts.poolMax ?? config.DB_POOL_MAX, logSql: config.DB_LOG_SQL });
   await connectRedis();
   const feed: ChangeFeed | null = opts.listenForChanges ? await startChangeFeed(url, rootLogger) : null;
+  if ((opts.queue ?? 'produce') !== 'off')
+    await startQueue({ databaseUrl: url, work: opts.queue === 'work' });
   return {
     databaseUrl: url,
     embedded: embedded !== null,
     async shutdown() {
+      await stopQueue().catch((err) => rootLogger.error({ err }, 'stopping the job queue failed'));
       await feed?.stop();
       await closeSessionStore();
       await closeRedis();

@@ -116,6 +116,12 @@ const schema = z.object({
   BILLING_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(2000),
   /** Run the scheduler inside the web process (as `npm start` does); a separate clock process makes it unneeded. */
   CLOCK_IN_WEB: bool.optional(),
+  /** Run the queue's workers inside the web process (as `npm start` does); a worker process makes it unneeded. */
+  WORKER_IN_WEB: bool.optional(),
+  /** How often an idle worker looks for new jobs, in seconds (jobs queued in this process wake it at once). */
+  QUEUE_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  /** Jobs a worker process runs at once, per queue. */
+  QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
   /** The tenant data cache (dashboard figures); false turns it off, e.g. to measure without it. */
   CACHE_ENABLED: bool.default(true),
   /** Done tasks completed longer ago than this are archived by the weekly cleanup (never deleted). */
@@ -125,9 +131,11 @@ const schema = z.object({
 /** Every variable the configuration reads (README.md and .env.example list each one). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
-export type Config = Omit<z.infer<typeof schema>, 'CLOCK_IN_WEB'> & {
+export type Config = Omit<z.infer<typeof schema>, 'CLOCK_IN_WEB' | 'WORKER_IN_WEB'> & {
   /** Defaults to true except in production, where the Procfile's clock process runs the jobs. */
   CLOCK_IN_WEB: boolean;
+  /** Defaults to true except in production, where the Procfile's worker process runs the queue. */
+  WORKER_IN_WEB: boolean;
   root: string;
   dataDir: string;
   storageDir: string;
@@ -193,6 +201,7 @@ export function loadConfig(
     storageDir: path.resolve(ROOT, c.STORAGE_DIR ?? path.join(c.DATA_DIR, 'storage')),
     publicPort: c.PUBLIC_PORT ?? defaultPublicPort(c),
     CLOCK_IN_WEB: c.CLOCK_IN_WEB ?? c.NODE_ENV !== 'production',
+    WORKER_IN_WEB: c.WORKER_IN_WEB ?? c.NODE_ENV !== 'production',
   };
 }
 

@@ -80,6 +80,8 @@ export function attemptLimit(
     // Only failures count: a successful attempt redirects.
     skipSuccessfulRequests: true,
     store: storeFor(name, redis),
+    // sharedAttemptLimit builds a limiter on first use, which may be inside a request.
+    validate: { creationStack: false },
     handler: (req: Request, res: Response, next: NextFunction) => {
       // express-rate-limit sets req.rateLimit but does not declare it on Express's Request.
       const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;

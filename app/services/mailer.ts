@@ -5,6 +5,7 @@ import ejs from 'ejs';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { config } from '../../config/index.ts';
 import { log } from '../logger.ts';
+import { queueMail } from '../queue/jobs/mail.ts';
 import { currentTenant } from '../tenancy/context.ts';
 
 export interface Mail {
@@ -17,6 +18,20 @@ export interface Mail {
   attachments?: { filename: string; content: string | Buffer; contentType?: string }[];
   /** A Message-ID of the caller's, kept the same when a message is sent again. */
   messageId?: string;
+}
+
+export interface MailOptions {
+  /** Part of a mass mailing (statements, reports): runs after one-to-one mail such as resets. */
+  bulk?: boolean;
+}
+
+/**
+ * Queues an e-mail (see app/queue/jobs/mail.ts): inside a transaction it is queued by that
+ * transaction, so a rolled-back change sends nothing. The worker sends it, retrying a failing mail
+ * server with backoff.
+ */
+export async function sendMail(mail: Mail, opts: MailOptions = {}): Promise<void> {
+  await queueMail(mail, opts);
 }
 
 let transport: Transporter | null = null;
@@ -41,10 +56,11 @@ async function render(
 }
 
 /**
- * Sends an e-mail from a template, marked with its tenant. With SMTP_URL unset, the message is
- * written to DATA_DIR/outbox/<tenant schema or "platform">/ and logged, so nothing is lost.
+ * Sends an e-mail from a template now, marked with its tenant. With SMTP_URL unset, the message is
+ * written to DATA_DIR/outbox/<tenant schema or "platform">/ and logged, so nothing is lost. Called
+ * by the mail job (app/queue/jobs/mail.ts); everything else queues mail with `sendMail`.
  */
-export async function sendMail(mail: Mail): Promise<void> {
+export async function deliverMail(mail: Mail): Promise<void> {
   const tenant = currentTenant();
   const { html, text } = await render(mail.template, { appName: 'Steward', tenant, ...mail.locals });
   const message = {

@@ -25,6 +25,9 @@ Object.assign(process.env, {
   // E-mails go to a real SMTP server the tests start (test/support/mailbox.ts).
   SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
   STEWARD_TEST_SMTP_PORT: smtpPort,
+  // The tests' own process runs the queue's workers; a job queued there wakes them at once.
+  QUEUE_POLL_SECONDS: '0.5',
+  QUEUE_CONCURRENCY: '2',
   DATA_DIR: '.data/test',
   REDIS_PREFIX: `steward-test-${process.pid}:`,
 });

@@ -8,6 +8,8 @@ import { migratePublic } from '../../app/db/migrator.ts';
 import { closeRedis, connectRedis } from '../../app/db/redis.ts';
 import { rootLogger } from '../../app/logger.ts';
 import { closeSessionStore } from '../../app/middleware/session.ts';
+import '../../app/queue/registry.ts';
+import { startQueue, stopQueue } from '../../app/queue/queue.ts';
 import { config } from '../../config/index.ts';
 import { mailbox } from './mailbox.ts';
 
@@ -96,12 +98,14 @@ export const mochaHooks = {
     await migratePublic();
     await connectRedis().catch(() => null);
     await mailbox.start(Number(process.env.STEWARD_TEST_SMTP_PORT));
+    await startQueue({ databaseUrl: config.DATABASE_URL ?? '', work: true });
   },
 
   async afterAll(this: Mocha.Context) {
     // Every step is bounded so the run ends on a loaded machine; what is left behind (the test
     // database at worst) is dropped by the next run's dropLeftoverDatabases.
     this.timeout(90_000);
+    await teardownStep('stopping the job queue', 15_000, () => stopQueue(5_000));
     await teardownStep('stopping the test mailbox', 5_000, () => mailbox.stop());
     await teardownStep('closing the session store', 5_000, () => closeSessionStore());
     await teardownStep('closing Redis', 5_000, () => closeRedis());
