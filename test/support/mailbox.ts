@@ -1,5 +1,7 @@
 import { type ParsedMail, simpleParser } from 'mailparser';
+import { QueryTypes } from 'sequelize';
 import { SMTPServer } from 'smtp-server';
+import { db } from '../../app/db/database.ts';
 
 /**
  * A real SMTP server for the tests: the app sends through nodemailer to it (SMTP_URL is set by
@@ -44,6 +46,23 @@ class Mailbox {
       const list = Array.isArray(m.to) ? m.to : m.to ? [m.to] : [];
       return list.some((t) => t.value.some((v) => v.address?.toLowerCase() === want));
     });
+  }
+
+  /**
+   * Waits until the job queue holds no mail waiting or being sent (e-mails go out through the
+   * queue, a moment after the request that queued them), up to `ms`; then the messages are here.
+   */
+  async settled(ms = 5000): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      const [row] = await db().query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'mail' AND state IN ('created', 'retry', 'active')",
+        { type: QueryTypes.SELECT },
+      );
+      if (!row?.n) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`mail was still queued after ${ms} ms`);
   }
 
   /** Waits for a message to `address`, up to `ms`. */
