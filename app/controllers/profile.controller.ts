@@ -4,26 +4,34 @@ import { ValidationError } from '../errors.ts';
 import type { User } from '../models/user.ts';
 import { describeDevice, UserSession } from '../models/user-session.ts';
 import { formatDateTime, tenantTimeZone } from '../services/local-time.ts';
+import { setTaskReminders, taskRemindersOn } from '../services/people/task-reminders.ts';
 import { updateProfile } from '../services/people/users.ts';
 import { fieldErrors } from '../validators/common.ts';
-import { profileSchema } from '../validators/profile.validator.ts';
+import { profileSchema, reminderSettingSchema } from '../validators/profile.validator.ts';
 import { signedInUser } from './signed-in.ts';
 
 /** The signed-in person (requireAuth on the route line has made sure there is one). */
 // GET /profile: shows and edits the signed-in person's name and e-mail.
 export async function show(req: Request, res: Response): Promise<void> {
   const user = signedInUser(req);
-  await render(req, res, 200, user, { name: user.name, email: user.email }, {});
+  const reminders = (await taskRemindersOn(String(user.id))) ? 'on' : '';
+  await render(req, res, 200, user, { name: user.name, email: user.email, taskReminders: reminders }, {});
 }
 
 // POST /profile
 export async function update(req: Request, res: Response): Promise<void> {
   const user = signedInUser(req);
-  const values = { name: text(req.body?.name), email: text(req.body?.email) };
+  const { taskReminders } = reminderSettingSchema.parse(req.body ?? {});
+  const values = {
+    name: text(req.body?.name),
+    email: text(req.body?.email),
+    taskReminders: taskReminders ? 'on' : '',
+  };
   const parsed = profileSchema.safeParse(req.body ?? {});
   if (!parsed.success) return render(req, res, 422, user, values, fieldErrors(parsed.error));
   const refused = await updateProfile(user, parsed.data).then(() => null, refusedFields);
   if (refused) return render(req, res, 422, user, values, refused);
+  await setTaskReminders(user, taskReminders);
   req.flash('success', 'Your profile was saved.');
   res.redirect('/profile');
 }

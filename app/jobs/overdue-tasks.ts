@@ -20,9 +20,12 @@ interface OverdueRow {
   assigneeId: string | null;
   assigneeName: string | null;
   assigneeEmail: string | null;
+  /** The person's "E-mail me task reminders" setting. */
+  assigneeRemind: boolean | null;
   ownerId: string | null;
   ownerName: string | null;
   ownerEmail: string | null;
+  ownerRemind: boolean | null;
 }
 
 /*
@@ -32,7 +35,8 @@ interface OverdueRow {
 const OVERDUE_SQL = `
 SELECT t.id::text AS id, t.title, t.due_at AS "dueAt", p.name AS "projectName",
        a.id::text AS "assigneeId", a.name AS "assigneeName", a.email AS "assigneeEmail",
-       o.id::text AS "ownerId", o.name AS "ownerName", o.email AS "ownerEmail"
+       a.task_reminders AS "assigneeRemind",
+       o.id::text AS "ownerId", o.name AS "ownerName", o.email AS "ownerEmail", o.task_reminders AS "ownerRemind"
   FROM tasks t
   JOIN projects p ON p.id = t.project_id
   LEFT JOIN users a ON a.id = t.assignee_id AND a.active
@@ -43,16 +47,24 @@ SELECT t.id::text AS id, t.title, t.due_at AS "dueAt", p.name AS "projectName",
 
 /** Who hears about an overdue task: its assignee and its project's owner (once if they are one person). */
 function recipientsOf(row: OverdueRow) {
-  const people: { id: string; name: string; email: string; role: 'assignee' | 'owner' }[] = [];
+  const people: { id: string; name: string; email: string; remind: boolean; role: 'assignee' | 'owner' }[] =
+    [];
   if (row.assigneeId && row.assigneeEmail)
     people.push({
       id: row.assigneeId,
       name: row.assigneeName ?? '',
       email: row.assigneeEmail,
+      remind: row.assigneeRemind !== false,
       role: 'assignee',
     });
   if (row.ownerId && row.ownerEmail && row.ownerId !== row.assigneeId)
-    people.push({ id: row.ownerId, name: row.ownerName ?? '', email: row.ownerEmail, role: 'owner' });
+    people.push({
+      id: row.ownerId,
+      name: row.ownerName ?? '',
+      email: row.ownerEmail,
+      remind: row.ownerRemind !== false,
+      role: 'owner',
+    });
   return people;
 }
 
@@ -70,6 +82,8 @@ async function chase(row: OverdueRow, host: string, timeZone: string, tenantName
       // Once per task and due date: a moved date (flags reset by task-hooks.ts) is chased again.
       dedupeKey: `task:${row.id}:overdue:${row.dueAt.toISOString()}`,
     });
+    // Turned off on the profile page: the notice in the app is enough.
+    if (!person.remind) continue;
     await sendMail({
       to: person.email,
       subject: `${tenantName}: "${row.title}" is overdue`,
@@ -105,7 +119,7 @@ export const overdueTasks: Job = {
   name: 'overdue-tasks',
   schedule: '0 * * * *',
   description:
-    'Tells the assignee and the project owner, in the app and by e-mail, when a task passes its due date (once per task and due date).',
+    'Tells the assignee and the project owner, in the app and by e-mail (unless turned off on the profile), when a task passes its due date (once per task and due date).',
   async run(ctx) {
     const tenants = await workingTenants();
     const hosts = await tenantHosts(tenants);

@@ -13,3 +13,8 @@ export const passwordChangeSchema = z
     confirm: z.string({ error: 'is required' }).max(500, 'is too long'),
   })
   .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'does not match the new password' });
+
+/** The profile form's "E-mail me task reminders" box: an unticked box is not sent at all. */
+export const reminderSettingSchema = z.object({
+  taskReminders: z.preprocess((v) => v === 'on' || v === '1' || v === 'true' || v === true, z.boolean()),
+});

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { dueSoon } from '../../app/jobs/due-soon.ts';
 import { runJob } from '../../app/jobs/run-job.ts';
+import { setTaskReminders } from '../../app/services/people/task-reminders.ts';
+import { linkIn, mailbox } from '../support/mailbox.ts';
 import { addTask, DAY, freshTask, HOUR, inTenant, noticesOf, taskWorld } from './task-support.ts';
 
 async function run() {
@@ -53,6 +55,50 @@ describe('due-soon job', function () {
 
     await run();
     expect(await noticesOf(tenant, assignee, 'task.due_soon')).to.have.length(1);
+  });
+
+  it('e-mails the assignee a day ahead, once per task and due date, with a link on the tenant host', async () => {
+    const { tenant, owner, assignee, project } = await taskWorld();
+    const soon = await addTask(tenant, {
+      projectId: project.id,
+      title: 'Print the hymn sheets',
+      assigneeId: assignee.id,
+      dueAt: new Date(Date.now() + 5 * HOUR),
+    });
+    mailbox.clear();
+
+    expect((await run()).status).to.equal('succeeded');
+    await mailbox.settled();
+    const mails = mailbox.to(assignee.email);
+    expect(mails).to.have.length(1);
+    expect(mails[0].subject).to.equal(`${tenant.name}: "Print the hymn sheets" is due soon`);
+    expect(mails[0].headers.get('x-steward-tenant')).to.equal(tenant.slug);
+    expect(mails[0].text).to.include('Church roof');
+    expect(linkIn(mails[0], '/tasks/')).to.equal(`/tasks/${soon.id}`);
+    expect(mailbox.to(owner.email)).to.have.length(0);
+
+    await run();
+    await mailbox.settled();
+    expect(mailbox.to(assignee.email)).to.have.length(1);
+  });
+
+  it('sends no e-mail to an assignee who turned reminders off, but still the notice in the app', async () => {
+    const { tenant, assignee, project } = await taskWorld();
+    await inTenant(tenant, () => setTaskReminders(assignee, false));
+    const soon = await addTask(tenant, {
+      projectId: project.id,
+      title: 'Order the candles',
+      assigneeId: assignee.id,
+      dueAt: new Date(Date.now() + 2 * HOUR),
+    });
+    mailbox.clear();
+
+    expect((await run()).status).to.equal('succeeded');
+    await mailbox.settled();
+    expect(mailbox.to(assignee.email)).to.have.length(0);
+    const notices = await noticesOf(tenant, assignee, 'task.due_soon');
+    expect(notices.map((n) => n.title)).to.deep.equal(['Due soon: Order the candles']);
+    expect((await freshTask(tenant, soon)).dueSoonNotifiedAt).to.be.instanceOf(Date);
   });
 
   it('resets both flags when the due date changes, so the new date is announced', async () => {

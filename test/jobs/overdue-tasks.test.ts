@@ -3,6 +3,7 @@ import { db } from '../../app/db/database.ts';
 import { overdueTasks } from '../../app/jobs/overdue-tasks.ts';
 import { runJob } from '../../app/jobs/run-job.ts';
 import { JobRun, PlatformAdmin } from '../../app/models/index.ts';
+import { setTaskReminders } from '../../app/services/people/task-reminders.ts';
 import { quoteIdent } from '../../app/tenancy/schema-name.ts';
 import { testPasswordHash, uniqueSlug } from '../support/factories.ts';
 import { linkIn, mailbox } from '../support/mailbox.ts';
@@ -70,6 +71,40 @@ describe('overdue tasks job', function () {
     expect(mailbox.to(assignee.email)).to.have.length(1);
     expect(mailbox.to(owner.email)).to.have.length(1);
     expect(await noticesOf(tenant, assignee, 'task.overdue')).to.have.length(1);
+  });
+
+  it('e-mails only the people who keep reminders on; everyone still gets the notice in the app', async () => {
+    const { tenant, owner, assignee, project } = await taskWorld();
+    await inTenant(tenant, () => setTaskReminders(assignee, false));
+    await addTask(tenant, {
+      projectId: project.id,
+      title: 'Mend the fence',
+      assigneeId: assignee.id,
+      dueAt: new Date(Date.now() - HOUR),
+    });
+    mailbox.clear();
+
+    expect((await run()).status).to.equal('succeeded');
+    await mailbox.settled();
+    expect(mailbox.to(assignee.email)).to.have.length(0);
+    expect(mailbox.to(owner.email).map((m) => m.subject)).to.deep.equal([
+      `${tenant.name}: "Mend the fence" is overdue`,
+    ]);
+    expect((await noticesOf(tenant, assignee, 'task.overdue')).map((n) => n.title)).to.deep.equal([
+      'Overdue: Mend the fence',
+    ]);
+    expect(await noticesOf(tenant, owner, 'task.overdue')).to.have.length(1);
+
+    await inTenant(tenant, () => setTaskReminders(assignee, true));
+    const again = await addTask(tenant, {
+      projectId: project.id,
+      title: 'Sweep the porch',
+      assigneeId: assignee.id,
+      dueAt: new Date(Date.now() - HOUR),
+    });
+    await run();
+    await mailbox.settled();
+    expect(mailbox.to(assignee.email).map((m) => linkIn(m, '/tasks/'))).to.deep.equal([`/tasks/${again.id}`]);
   });
 
   it('chases a task again after its due date moves', async () => {
