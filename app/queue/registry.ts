@@ -3,3 +3,4 @@
  * starts the queue imports this module first. Add a job by adding its module here.
  */
 import './jobs/mail.ts';
+import './jobs/statement-email.ts';

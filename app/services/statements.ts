@@ -1,11 +1,10 @@
 import { QueryTypes } from 'sequelize';
 import { db } from '../db/database.ts';
-import { log } from '../logger.ts';
 import { Member } from '../models/index.ts';
 import { Setting } from '../models/setting.ts';
 import { currentTenant } from '../tenancy/context.ts';
 import * as audit from './audit.ts';
-import { sendMail } from './mailer.ts';
+import { deliverMail } from './mailer.ts';
 import { formatCents } from './money.ts';
 
 /**
@@ -59,10 +58,11 @@ function yearBounds(year: number): [string, string] {
 const hasEmail = (email: string | null): email is string => Boolean(email?.trim());
 
 /**
- * A claim older than this counts as abandoned (the process died mid-send): the statement may be
- * claimed again. One send takes seconds; nodemailer gives up on a server long before this.
+ * A claim older than this counts as abandoned: the statement may be claimed again. A claim is
+ * taken when the statement is queued and held until its job has sent it or given up (retries
+ * included), so it covers a long queue; a job whose claim was taken over since does nothing.
  */
-const CLAIM_TTL = "interval '15 minutes'";
+const CLAIM_TTL = "interval '2 hours'";
 
 /** Members with entries in `year` and their totals: those without an e-mail address first, then by name. */
 export async function giversOf(year: number): Promise<Giver[]> {
@@ -181,59 +181,92 @@ export function statementSubject(s: Statement): string {
   return `Your ${s.year} giving statement from ${s.organisation.name}`;
 }
 
-/** The message itself. The caller checks that there is an address. */
-async function mailStatement(s: Statement): Promise<void> {
-  await sendMail({
+/**
+ * The message itself, sent now (by the statement job). The caller checks that there is an address.
+ * Its Message-ID comes from the job, so a message sent again after a crash carries the same id.
+ */
+export async function mailStatement(s: Statement, messageId: string): Promise<void> {
+  await deliverMail({
     to: s.member.email?.trim() ?? '',
     subject: statementSubject(s),
     template: 'statement',
     locals: { statement: s, formatCents },
+    messageId,
   });
 }
 
+/** A claim as the statement job carries it: exact to the microsecond, so it can be compared. */
+export interface Claim {
+  memberId: string;
+  claimedAt: string;
+}
+
 /**
- * Claims the sending of one member's statement of `year`, in one statement, so that of two
- * requests racing for it exactly one wins (the loser waits on the row, then finds it claimed).
- * A claim is taken when nobody else holds a live one, the member has an address and gifts that
- * year, and the statement was never sent or last sent no later than `sentUpTo` (a resend names the
- * send it saw, so a second click of the same resend finds a newer send and stops).
+ * Claims the sending of the statements of `year` of `memberIds`, in one statement, so that of two
+ * requests racing for a person exactly one wins (the loser waits on the row, then finds it
+ * claimed). A claim is taken when nobody else holds a live one, the member has an address and
+ * gifts that year, and the statement was never sent or last sent no later than `sentUpTo` (a
+ * resend names the send it saw, so a second click of the same resend finds a newer send and
+ * stops). The claim is held until the statement job has sent the message (or given up), and its
+ * time is the job's token: a job whose claim was since given up and taken again does nothing.
  */
-async function claim(memberId: string, year: number, sentUpTo: Date | null): Promise<boolean> {
-  const rows = await db().query<{ member_id: string }>(
+export async function claim(memberIds: string[], year: number, sentUpTo: Date | null): Promise<Claim[]> {
+  if (!memberIds.length) return [];
+  // In id order, so two requests claiming the same people wait on each other instead of deadlocking.
+  const ids = [...new Set(memberIds)].sort((a, b) =>
+    BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0,
+  );
+  const rows = await db().query<{ member_id: string; claimed_at: string }>(
     `INSERT INTO statement_sendings (member_id, year, claimed_at)
      SELECT m.id, $2, now() FROM members m
-      WHERE m.id = $1 AND COALESCE(btrim(m.email), '') <> ''
+      WHERE m.id = ANY($1::bigint[]) AND COALESCE(btrim(m.email), '') <> ''
         AND EXISTS (SELECT 1 FROM contributions c
                      WHERE c.member_id = m.id AND c.received_on BETWEEN $3::date AND $4::date)
+      ORDER BY m.id
      ON CONFLICT (member_id, year) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
       WHERE (statement_sendings.claimed_at IS NULL
              OR statement_sendings.claimed_at <= now() - ${CLAIM_TTL})
         AND (statement_sendings.sent_at IS NULL OR statement_sendings.sent_at <= $5::timestamptz)
-     RETURNING member_id`,
-    { bind: [memberId, year, ...yearBounds(year), sentUpTo], type: QueryTypes.SELECT },
+     RETURNING member_id, to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS claimed_at`,
+    { bind: [ids, year, ...yearBounds(year), sentUpTo], type: QueryTypes.SELECT },
   );
-  return rows.length > 0;
+  return rows.map((r) => ({ memberId: String(r.member_id), claimedAt: r.claimed_at }));
 }
 
-/** Gives a claim up after a failed send: the statement counts as not sent (again) for a later run. */
-async function release(memberId: string, year: number): Promise<void> {
-  await db().query('UPDATE statement_sendings SET claimed_at = NULL WHERE member_id = $1 AND year = $2', {
-    bind: [memberId, year],
-  });
+/** Whether `claim` of `year` still holds (nobody gave it up or took it over since). */
+export async function claimHolds(c: Claim, year: number): Promise<boolean> {
+  const [row] = await db().query(
+    'SELECT 1 FROM statement_sendings WHERE member_id = $1 AND year = $2 AND claimed_at = $3::timestamptz',
+    { bind: [c.memberId, year, c.claimedAt], type: QueryTypes.SELECT },
+  );
+  return Boolean(row);
 }
 
-/** Records a send that went out, with its audit entry, in one transaction. */
-async function recordSent(s: Statement, userId: string | null): Promise<void> {
+/** Gives a claim up (nothing to send, or the last try failed): the statement counts as not sent. */
+export async function release(c: Claim, year: number): Promise<void> {
+  await db().query(
+    'UPDATE statement_sendings SET claimed_at = NULL WHERE member_id = $1 AND year = $2 AND claimed_at = $3::timestamptz',
+    { bind: [c.memberId, year, c.claimedAt] },
+  );
+}
+
+/**
+ * Records a send that went out under `c`, with its audit entry, in one transaction; nothing when
+ * the claim was recorded already (a job run again after a crash).
+ */
+export async function recordSent(s: Statement, c: Claim, userId: string | null): Promise<void> {
   const to = s.member.email?.trim() ?? '';
   await db().transaction(async () => {
     // Whole milliseconds, so the time a page shows (and hands back on a resend) is exactly this.
-    await db().query(
+    const updated = await db().query<{ member_id: string }>(
       `UPDATE statement_sendings
           SET sent_at = date_trunc('milliseconds', now()), email = $3, sent_by_user_id = $4,
               sends = sends + 1, claimed_at = NULL
-        WHERE member_id = $1 AND year = $2`,
-      { bind: [s.member.id, s.year, to, userId] },
+        WHERE member_id = $1 AND year = $2 AND claimed_at = $5::timestamptz
+        RETURNING member_id`,
+      { bind: [s.member.id, s.year, to, userId, c.claimedAt], type: QueryTypes.SELECT },
     );
+    if (!updated.length) return;
     await audit.record({
       action: 'statement.emailed',
       recordType: 'member',
@@ -248,46 +281,13 @@ async function recordSent(s: Statement, userId: string | null): Promise<void> {
   });
 }
 
-export type SendOutcome = 'sent' | 'failed' | 'taken';
-
-/**
- * E-mails one member's statement of `year` unless it was sent already (after `sentUpTo`, or at
- * all when that is null) or is being sent right now ('taken'). No transaction is held while the
- * message goes out.
- */
-export async function sendStatement(
-  memberId: string,
-  year: number,
-  opts: { sentUpTo: Date | null; userId: string | null },
-): Promise<SendOutcome> {
-  if (!(await claim(memberId, year, opts.sentUpTo))) return 'taken';
-  let statement: Statement | null = null;
-  try {
-    statement = await statementFor(memberId, year);
-    if (!statement) throw new Error('the member is gone');
-    await mailStatement(statement);
-  } catch (err) {
-    log().error({ err, memberId, year }, 'giving statement e-mail failed');
-    await release(memberId, year).catch((releaseErr: unknown) =>
-      log().error({ err: releaseErr, memberId, year }, 'could not release a statement claim'),
-    );
-    return 'failed';
-  }
-  // The message went out. Should the record fail, the claim is left to expire rather than released,
-  // so nothing sends it again before CLAIM_TTL has passed.
-  await recordSent(statement, opts.userId).catch((err: unknown) =>
-    log().error({ err, memberId, year }, 'a sent giving statement could not be recorded'),
-  );
-  return 'sent';
-}
-
 export interface MailingResult {
-  sent: number;
-  /** Sent before (or being sent by another request), so not sent again. */
+  /** Queued now: the worker sends them in a moment. */
+  queued: number;
+  /** Sent before (or queued by another request), so not queued again. */
   alreadySent: number;
   /** Givers without an e-mail address. */
   skipped: number;
-  failed: number;
 }
 
 /** What a mailing of `year` would do now, for its confirmation. */
@@ -312,29 +312,91 @@ export function mailingPlan(givers: Giver[]): MailingPlan {
   };
 }
 
+/** The queue's name of the statement job (app/queue/jobs/statement-email.ts). */
+export const STATEMENT_JOB = 'statement-email';
+
+/** Progress of the latest mailing of a year: how many of its people are in each state. */
+export interface MailingProgress {
+  mailing: string;
+  startedAt: Date;
+  total: number;
+  /** Waiting for a worker (first try or a retry after a failure). */
+  queued: number;
+  sending: number;
+  /** Done: sent, or found sent by another mailing. */
+  done: number;
+  failed: { memberId: string; firstName: string; lastName: string; error: string }[];
+  /** Nothing left to wait for. */
+  finished: boolean;
+}
+
 /**
- * E-mails every giver of `year` who has an address and was not sent their statement yet, or, with
- * `sentUpTo`, also those last sent no later than it (a resend of all). Each person is claimed just
- * before their message, so a second click or a concurrent run sends nobody twice; one failure
- * does not stop the others.
+ * The progress of the latest "E-mail all" of `year` in this tenant, from the queue's own record of
+ * its jobs (one per person, tagged with this tenant's id and the mailing); null when there was none
+ * the queue still remembers (completed jobs are archived after half a day).
  */
-export async function emailAllStatements(
-  year: number,
-  opts: { sentUpTo?: Date | null; userId: string | null },
-): Promise<MailingResult> {
-  const sentUpTo = opts.sentUpTo ?? null;
-  const result: MailingResult = { sent: 0, alreadySent: 0, skipped: 0, failed: 0 };
-  for (const giver of await giversOf(year)) {
-    if (!giver.email) {
-      result.skipped += 1;
-      continue;
-    }
-    const outcome = await sendStatement(giver.memberId, year, { sentUpTo, userId: opts.userId });
-    if (outcome === 'sent') result.sent += 1;
-    else if (outcome === 'failed') result.failed += 1;
-    else result.alreadySent += 1;
-  }
-  return result;
+export async function mailingProgress(year: number): Promise<MailingProgress | null> {
+  const tenant = currentTenant();
+  if (!tenant) return null;
+  const rows = await db().query<{
+    mailing: string;
+    state: string;
+    member_id: string;
+    started_at: Date;
+    error: string | null;
+  }>(
+    `WITH mine AS (
+       SELECT j.state, j.created_on, j.output, j.data->'payload' AS p
+         FROM pgboss.job j
+        WHERE j.name = $1 AND j.data->>'tenantId' = $2 AND j.data->'payload'->>'year' = $3
+          AND j.data->'payload'->>'mailing' IS NOT NULL
+     ), latest AS (SELECT max(p->>'mailing') AS mailing FROM mine)
+     SELECT m.p->>'mailing' AS mailing, m.state, m.p->>'memberId' AS member_id,
+            min(m.created_on) OVER () AS started_at, m.output->>'message' AS error
+       FROM mine m, latest l WHERE m.p->>'mailing' = l.mailing`,
+    { bind: [STATEMENT_JOB, String(tenant.id), String(year)], type: QueryTypes.SELECT },
+  );
+  if (!rows.length) return null;
+  const count = (states: string[]) => rows.filter((r) => states.includes(r.state)).length;
+  const failedRows = rows.filter((r) => r.state === 'failed');
+  const names = failedRows.length
+    ? await Member.findAll({ where: { id: failedRows.map((r) => r.member_id) } })
+    : [];
+  const byId = new Map(names.map((m) => [String(m.id), m]));
+  const failed = failedRows.map((r) => {
+    const m = byId.get(String(r.member_id));
+    return {
+      memberId: String(r.member_id),
+      firstName: m?.firstName ?? '',
+      lastName: m?.lastName ?? '(removed)',
+      error: (r.error ?? 'the mail server refused it').slice(0, 300),
+    };
+  });
+  failed.sort((a, b) => a.lastName.localeCompare(b.lastName) || a.firstName.localeCompare(b.firstName));
+  const queued = count(['created', 'retry']);
+  const sending = count(['active']);
+  return {
+    mailing: rows[0].mailing,
+    startedAt: rows[0].started_at,
+    total: rows.length,
+    queued,
+    sending,
+    done: count(['completed']),
+    failed,
+    finished: queued + sending === 0,
+  };
+}
+
+/** Statement jobs of this tenant waiting or running (any mailing or one-person send). */
+export async function statementJobsPending(): Promise<number> {
+  const tenant = currentTenant();
+  if (!tenant) return 0;
+  const [row] = await db().query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pgboss.job
+      WHERE name = $1 AND data->>'tenantId' = $2 AND state IN ('created', 'retry', 'active')`,
+    { bind: [STATEMENT_JOB, String(tenant.id)], type: QueryTypes.SELECT },
+  );
+  return row?.n ?? 0;
 }
 
 /** When a statement went out by e-mail, as the API shows it. */

@@ -4,6 +4,7 @@ import type supertest from 'supertest';
 import { db } from '../../app/db/database.ts';
 import type { Member, Tenant } from '../../app/models/index.ts';
 import { Setting } from '../../app/models/index.ts';
+import { statementJobsPending } from '../../app/services/statements.ts';
 import { createUser, csrfToken, signedIn } from '../support/auth.ts';
 import { createTenant, hostOf } from '../support/factories.ts';
 import { auditEntries, createContribution, createMember, fundNamed, inTenant } from '../support/finance.ts';
@@ -108,6 +109,16 @@ describe('giving statements (/finance/statements)', function () {
     });
   });
 
+  /** Waits until the tenant's statement jobs (and any other mail) have all run. */
+  async function settled(t: Tenant = tenant): Promise<void> {
+    const until = Date.now() + 20_000;
+    while (await inTenant(t, statementJobsPending)) {
+      if (Date.now() > until) throw new Error('statement jobs were still queued after 20 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await mailbox.settled();
+  }
+
   async function ledgerSum(memberId: string, year: number): Promise<string> {
     const [row] = await inTenant(tenant, () =>
       db().query<{ total: string }>(
@@ -209,6 +220,7 @@ describe('giving statements (/finance/statements)', function () {
     expect(formOf(unconfirmed.text, 'email-statement').fields).to.include({ confirmed: 'yes', year: '2025' });
     const get = await treasurer.get(`/finance/statements/${alice.id}/email?year=2025`).set('Host', host);
     expect(get.status).to.equal(404);
+    await settled();
     expect(mailbox.messages).to.have.length(0);
     expect(await auditEntries(tenant, 'statement.emailed')).to.have.length(0);
   });
@@ -219,6 +231,10 @@ describe('giving statements (/finance/statements)', function () {
     const res = await submit(treasurer, formOf(page.text, 'email-statement'));
     expect(res.status).to.equal(302);
     expect(res.headers.location).to.equal(`/finance/statements/${alice.id}?year=2025`);
+    // The request only queued it: the flash says it is on its way, the worker sends it.
+    const queued = await treasurer.get(res.headers.location).set('Host', host);
+    expect(queued.text).to.include('The 2025 statement is being sent to alice@hope.test.');
+    await settled();
     const mail = await mailbox.waitFor('alice@hope.test');
     expect(mail.subject).to.equal('Your 2025 giving statement from Hope Chapel');
     const total = (BigInt(await ledgerSum(alice.id, 2025)) / 100n).toLocaleString('en-US');
@@ -230,11 +246,11 @@ describe('giving statements (/finance/statements)', function () {
     expect(logged.changes.year).to.deep.equal({ from: null, to: 2025 });
     expect(logged.changes.totalCents).to.deep.equal({ from: null, to: aliceCents.toString() });
     const after = await treasurer.get(res.headers.location).set('Host', host);
-    expect(after.text).to.include('The 2025 statement was sent to alice@hope.test.');
     expect(after.text).to.include('E-mailed: sent on ');
     // The same confirmed form again (a second click) sends nothing and says why.
     const again = await submit(treasurer, formOf(page.text, 'email-statement'));
     expect(again.status).to.equal(302);
+    await settled();
     const told = await treasurer.get(again.headers.location).set('Host', host);
     expect(told.text)
       .to.include('The 2025 statement was sent already on ')
@@ -251,11 +267,14 @@ describe('giving statements (/finance/statements)', function () {
     expect(page.text).to.include('Send the 2025 statement again?').and.include('It was sent on ');
     const res = await submit(treasurer, resend);
     expect(res.status).to.equal(302);
-    await mailbox.waitFor('alice@hope.test');
     const told = await treasurer.get(res.headers.location).set('Host', host);
-    expect(told.text).to.include('The 2025 statement was sent to alice@hope.test.');
-    // The resend answered to the send it saw; pressed twice, it does not send a third time.
+    expect(told.text).to.include('The 2025 statement is being sent to alice@hope.test.');
+    // The resend answered to the send it saw; pressed twice (before or after it went out), it does
+    // not send a third time.
     await submit(treasurer, resend);
+    await settled();
+    await submit(treasurer, resend);
+    await settled();
     expect(mailbox.to('alice@hope.test')).to.have.length(1);
     expect(await auditEntries(tenant, 'statement.emailed')).to.have.length(2);
   });
@@ -272,6 +291,7 @@ describe('giving statements (/finance/statements)', function () {
     expect(res.status).to.equal(302);
     const page = await treasurer.get(res.headers.location).set('Host', host);
     expect(page.text).to.include('Bob Baker has no e-mail address, so nothing was sent.');
+    await settled();
     expect(mailbox.messages).to.have.length(0);
     expect((await auditEntries(tenant, 'statement.emailed')).length).to.equal(before);
   });
@@ -300,6 +320,7 @@ describe('giving statements (/finance/statements)', function () {
       .and.include('name="confirmed" value="yes"');
     const get = await treasurer.get('/finance/statements/email-all?year=2025').set('Host', host);
     expect(get.status).to.equal(404);
+    await settled();
     expect(mailbox.messages).to.have.length(0);
   });
 
@@ -310,13 +331,22 @@ describe('giving statements (/finance/statements)', function () {
     const res = await submit(treasurer, formOf(page.text, 'email-all'));
     expect(res.status).to.equal(302);
     expect(res.headers.location).to.equal('/finance/statements?year=2025');
-    await mailbox.waitFor('carol@hope.test');
+    const queued = await treasurer.get(res.headers.location).set('Host', host);
+    expect(queued.text).to.include(
+      '2025: 1 statement is being sent, 1 sent already or being sent, 1 skipped (no e-mail address).',
+    );
+    await settled();
     expect(mailbox.messages).to.have.length(1);
     expect(mailbox.to('carol@hope.test')[0].text).to.include('Total 2025: 0.01');
     const after = await treasurer.get(res.headers.location).set('Host', host);
-    expect(after.text).to.include(
-      '2025: 1 statement was sent, 1 was sent already, 1 skipped (no e-mail address).',
-    );
+    // The mailing's progress: done, nobody failed, nothing left to refresh for.
+    const progress = after.text.slice(after.text.indexOf('id="mailing-progress"'));
+    expect(progress.slice(0, progress.indexOf('</div>')))
+      .to.include('data-finished="true"')
+      .and.include('Mailing finished');
+    expect(progress).to.match(/<span data-count="done">1<\/span> of 1 sent/);
+    expect(progress).to.include('<span data-count="failed">0</span> could not be sent');
+    expect(after.text).not.to.include('statement-progress.js');
     for (const m of [alice, carol]) {
       const row = after.text.slice(after.text.indexOf(`data-member-id="${m.id}"`));
       expect(row.slice(0, row.indexOf('</tr>'))).to.include('sent on ');
@@ -341,13 +371,18 @@ describe('giving statements (/finance/statements)', function () {
     const form = formOf(page.text, 'email-all');
     await submit(treasurer, form);
     const second = await submit(treasurer, form);
+    const told = await treasurer.get(second.headers.location).set('Host', host);
+    expect(told.text).to.include(
+      '2024: 0 statements are being sent, 2 sent already or being sent, 0 skipped (no e-mail address).',
+    );
+    await settled();
     expect(mailbox.to('alice@hope.test')).to.have.length(1);
     expect(mailbox.to('dan@hope.test')).to.have.length(1);
     expect(mailbox.messages).to.have.length(2);
-    const told = await treasurer.get(second.headers.location).set('Host', host);
-    expect(told.text).to.include(
-      '2024: 0 statements were sent, 2 were sent already, 0 skipped (no e-mail address).',
-    );
+    // And pressed again once they went out, it sends nothing either.
+    await submit(treasurer, form);
+    await settled();
+    expect(mailbox.messages).to.have.length(2);
   });
 
   it('e-mails all again when asked to resend, once per answer', async () => {
@@ -363,10 +398,14 @@ describe('giving statements (/finance/statements)', function () {
       .type('form')
       .send({ ...form.fields, confirmed: '' });
     expect(unconfirmed.status).to.equal(200);
+    await settled();
     expect(mailbox.messages).to.have.length(0);
     const res = await submit(treasurer, form);
     expect(res.status).to.equal(302);
     await submit(treasurer, form);
+    await settled();
+    await submit(treasurer, form);
+    await settled();
     expect(mailbox.to('alice@hope.test')).to.have.length(1);
     expect(mailbox.to('dan@hope.test')).to.have.length(1);
     expect(mailbox.messages).to.have.length(2);
@@ -397,6 +436,7 @@ describe('giving statements (/finance/statements)', function () {
       [1, 2, 3].map(() => agent.post(action).set('Host', otherHost).type('form').send(fields)),
     );
     expect(results.map((r) => r.status)).to.deep.equal([302, 302, 302]);
+    await settled(other);
     for (const a of addresses) expect(mailbox.to(a), a).to.have.length(1);
     expect(mailbox.messages).to.have.length(addresses.length);
     const sent = await inTenant(other, () =>

@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import { currentUser } from '../../middleware/auth.ts';
+import { queueStatements } from '../../queue/jobs/statement-email.ts';
 import { formatDateTime, tenantTimeZone } from '../../services/local-time.ts';
-import { sendingOf, sendStatement } from '../../services/statements.ts';
+import { sendingOf } from '../../services/statements.ts';
 import {
   isConfirmed,
   renderConfirmation,
@@ -10,8 +11,8 @@ import {
 } from './statement-confirmations.ts';
 import { loadStatement } from './statements.controller.ts';
 
-// POST /finance/statements/:memberId/email (year, sentUpTo for a resend, confirmed=yes): sends one
-// member their statement. Unconfirmed, it asks first and sends nothing.
+// POST /finance/statements/:memberId/email (year, sentUpTo for a resend, confirmed=yes): queues the
+// sending of one member's statement (a worker sends it in a moment). Unconfirmed, it asks first and sends nothing.
 export async function create(req: Request, res: Response): Promise<void> {
   const statement = await loadStatement(req);
   const { member, year } = statement;
@@ -32,13 +33,12 @@ export async function create(req: Request, res: Response): Promise<void> {
       statementConfirmation(statement, await sendingOf(member.id, year), timeZone),
     );
   const userId = currentUser(req)?.id ?? null;
-  const outcome = await sendStatement(member.id, year, {
+  const queued = await queueStatements([member.id], year, {
     sentUpTo: sentUpToParam(req.body?.sentUpTo),
     userId,
+    mailing: null,
   });
-  if (outcome === 'sent') req.flash('success', `The ${year} statement was sent to ${member.email}.`);
-  else if (outcome === 'failed')
-    req.flash('danger', 'The statement could not be sent. Try again in a moment.');
+  if (queued.length) req.flash('success', `The ${year} statement is being sent to ${member.email?.trim()}.`);
   else req.flash('warning', await takenMessage(member.id, year, timeZone));
   res.redirect(back);
 }

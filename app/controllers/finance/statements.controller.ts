@@ -2,7 +2,13 @@ import type { Request, Response } from 'express';
 import { NotFound } from '../../errors.ts';
 import { formatDateTime, tenantTimeZone } from '../../services/local-time.ts';
 import { formatCents, sumCents } from '../../services/money.ts';
-import { giversOf, mailingPlan, sendingOf, statementFor } from '../../services/statements.ts';
+import {
+  giversOf,
+  mailingPlan,
+  mailingProgress,
+  sendingOf,
+  statementFor,
+} from '../../services/statements.ts';
 import { idParam, thisYear, yearParam } from '../../validators/finance.validator.ts';
 import {
   mailingConfirmation,
@@ -11,10 +17,14 @@ import {
 } from './statement-confirmations.ts';
 
 // GET /finance/statements?year=YYYY: who gave that year, those without an e-mail address first,
-// with when each statement was e-mailed.
+// with when each statement was e-mailed and the progress of the latest "E-mail all".
 export async function index(req: Request, res: Response): Promise<void> {
   const year = yearParam(req.query.year);
-  const [givers, timeZone] = await Promise.all([giversOf(year), tenantTimeZone()]);
+  const [givers, timeZone, progress] = await Promise.all([
+    giversOf(year),
+    tenantTimeZone(),
+    mailingProgress(year),
+  ]);
   const plan = mailingPlan(givers);
   const current = thisYear();
   res.render('finance/statements/index', {
@@ -25,6 +35,7 @@ export async function index(req: Request, res: Response): Promise<void> {
     withEmail: givers.filter((g) => g.email),
     totalCents: sumCents(givers.map((g) => g.totalCents)),
     plan,
+    progress,
     emailAll: mailingConfirmation(year, plan),
     resendAll: resendAllConfirmation(year, plan, timeZone),
     when: (at: Date) => formatDateTime(at, timeZone),
