@@ -4,3 +4,4 @@
  */
 import './jobs/mail.ts';
 import './jobs/statement-email.ts';
+import './jobs/report.ts';

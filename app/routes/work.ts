@@ -4,6 +4,8 @@ import * as dashboard from '../controllers/work/dashboard.controller.ts';
 import * as projectActivity from '../controllers/work/project-activity.controller.ts';
 import * as report from '../controllers/work/report.controller.ts';
 import * as reportExport from '../controllers/work/report-export.controller.ts';
+import * as reportFile from '../controllers/work/report-file.controller.ts';
+import * as reportRuns from '../controllers/work/report-runs.controller.ts';
 import * as taskActivity from '../controllers/work/task-activity.controller.ts';
 import { requireAuth } from '../middleware/auth.ts';
 
@@ -16,5 +18,8 @@ export function workRoutes(): Router {
   r.get('/tasks/:id/activity', requireAuth, taskActivity.index); // scoped: project members
   r.get('/projects/:id/report', requireAuth, report.show); // scoped: project members
   r.get('/projects/:id/report.csv', requireAuth, reportExport.show); // scoped: project members
+  r.post('/projects/:id/reports', requireAuth, reportRuns.create); // scoped: project members
+  r.get('/projects/:id/reports/:reportId', requireAuth, reportRuns.show); // scoped: project members
+  r.get('/projects/:id/reports/:reportId/file', requireAuth, reportFile.show); // scoped: project members
   return r;
 }

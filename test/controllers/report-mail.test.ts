@@ -11,7 +11,7 @@ describe('the project report by e-mail (POST /projects/:id/report/email)', funct
     w = await projectWorld();
   });
 
-  it('answers at once, then e-mails the report as a CSV attachment to the person who asked', async () => {
+  it('queues the report, shows its progress, then e-mails the generated file to the person who asked', async () => {
     mailbox.clear();
     const report = await w.as.member.get(`/projects/${w.project.id}/report`).set('Host', w.host).expect(200);
     expect(report.text).to.include(`action="/projects/${w.project.id}/report/email"`);
@@ -23,11 +23,11 @@ describe('the project report by e-mail (POST /projects/:id/report/email)', funct
       `/projects/${w.project.id}`,
     );
     expect(res.status).to.equal(302);
-    expect(res.headers.location).to.equal(`/projects/${w.project.id}/report`);
-    const page = await w.as.member.get(`/projects/${w.project.id}`).set('Host', w.host);
-    expect(page.text).to.include(`The report is on its way to ${w.users.member.email}.`);
+    expect(res.headers.location).to.match(new RegExp(`^/projects/${w.project.id}/reports/\\d+$`));
+    const page = await w.as.member.get(res.headers.location).set('Host', w.host).expect(200);
+    expect(page.text).to.include(`it will be e-mailed to ${w.users.member.email}.`);
 
-    const mail = await mailbox.waitFor(w.users.member.email, 5000);
+    const mail = await mailbox.waitFor(w.users.member.email, 10_000);
     expect(mail.subject).to.match(/^Report: Roof repair \(\d{4}-\d{2}-\d{2}\)$/);
     expect(mail.headers.get('x-steward-tenant')).to.equal(w.tenant.slug);
     expect(mail.text).to.include(`Roof repair (${w.tenant.name})`);
@@ -39,6 +39,15 @@ describe('the project report by e-mail (POST /projects/:id/report/email)', funct
     expect(content).to.include('Project,Roof repair');
     expect(content).to.include('Tasks by status and assignee');
     expect(mailbox.to(w.users.builder.email)).to.have.length(0);
+
+    // The attachment is the file the job stored, which the page now links.
+    const done = await w.as.member.get(res.headers.location).set('Host', w.host).expect(200);
+    expect(done.text).to.include('data-report-status="done"');
+    expect(done.text).to.include(`It was e-mailed to ${w.users.member.email}.`);
+    const file = await w.as.member.get(`${res.headers.location}/file`).set('Host', w.host).expect(200);
+    expect(file.text).to.equal(content);
+    await mailbox.settled();
+    expect(mailbox.to(w.users.member.email)).to.have.length(1);
   });
 
   it('answers 404 to someone outside the project and for a malformed id, and sends nothing', async () => {
@@ -47,7 +56,7 @@ describe('the project report by e-mail (POST /projects/:id/report/email)', funct
     expect(outside.status).to.equal(404);
     const bad = await postForm(w.as.member, w.host, '/projects/abc/report/email', {});
     expect(bad.status).to.equal(404);
-    await new Promise((r) => setTimeout(r, 300));
+    await mailbox.settled();
     expect(mailbox.messages).to.have.length(0);
   });
 });
