@@ -5,6 +5,7 @@ import * as dashboard from '../controllers/admin/dashboard.controller.ts';
 import * as jobRuns from '../controllers/admin/job-runs.controller.ts';
 import * as jobs from '../controllers/admin/jobs.controller.ts';
 import * as plans from '../controllers/admin/plans.controller.ts';
+import * as queue from '../controllers/admin/queue.controller.ts';
 import * as sessions from '../controllers/admin/sessions.controller.ts';
 import * as tenantPlan from '../controllers/admin/tenant-plan.controller.ts';
 import * as deletion from '../controllers/admin/tenants/deletion.controller.ts';
@@ -50,6 +51,9 @@ export function adminRoutes(): Router {
   r.post('/tenants/:id/plan', requireAdmin, tenantPlan.update);
   r.get('/jobs', requireAdmin, jobs.index);
   r.post('/jobs/:name/run', requireAdmin, jobRuns.create);
+  r.get('/queue', requireAdmin, queue.index);
+  r.post('/queue/:queue/jobs/:id/retry', requireAdmin, queue.retry);
+  r.post('/queue/:queue/jobs/:id/delete', requireAdmin, queue.destroy);
 
   r.get('/tokens', requireAdmin, tokens.index);
   r.post('/tokens', requireAdmin, tokens.create);
