@@ -5,7 +5,7 @@ import { Tenant } from '../models/tenant.ts';
 import { dayNumber } from '../services/billing.ts';
 import type { NoticeEvent } from '../services/notice-outbox.ts';
 import { announceChange } from '../tenancy/changes.ts';
-import { deliverNotices } from './notice-delivery.ts';
+import { deliverNotices, queueNoticeDeliveries } from './notice-delivery.ts';
 import type { Job, JobContext } from './run-job.ts';
 
 export interface Transition {
@@ -92,12 +92,15 @@ WITH batch AS (
   INSERT INTO public.notice_outbox (tenant_id, event, day, details)
   SELECT id, event, $3::date, details FROM told
   ON CONFLICT (tenant_id, event, day) DO NOTHING
-  RETURNING tenant_id
+  RETURNING id, tenant_id
 )
 SELECT (SELECT count(*) FROM batch)::int AS seen,
        (SELECT max(id) FROM batch)::text AS "lastId",
        (SELECT count(*) FROM changed)::int AS charged,
        (SELECT count(*) FROM queued)::int AS queued,
+       COALESCE((SELECT json_agg(json_build_object('id', id::text, 'tenantId', tenant_id::text) ORDER BY id)
+                   FROM queued),
+                '[]'::json) AS notices,
        COALESCE((SELECT json_agg(json_build_object('id', id::text, 'status', event) ORDER BY id)
                    FROM told WHERE event <> 'low_credit'),
                 '[]'::json) AS transitions`;
@@ -106,14 +109,20 @@ SELECT (SELECT count(*) FROM batch)::int AS seen,
 export async function chargeBatch(day: string, afterId: string, limit: number): Promise<BatchResult> {
   const sequelize = db();
   return sequelize.transaction(async () => {
-    const [row] = await sequelize.query<BatchResult>(CHARGE_BATCH_SQL, {
-      bind: [afterId, limit, day, dayNumber(day), config.PAST_DUE_GRACE_DAYS, LOW_CREDIT_WARNING_DAYS],
-      type: QueryTypes.SELECT,
-    });
+    const [row] = await sequelize.query<BatchResult & { notices: { id: string; tenantId: string }[] }>(
+      CHARGE_BATCH_SQL,
+      {
+        bind: [afterId, limit, day, dayNumber(day), config.PAST_DUE_GRACE_DAYS, LOW_CREDIT_WARNING_DAYS],
+        type: QueryTypes.SELECT,
+      },
+    );
     // Raw SQL bypassed the model hooks that announce tenant changes; NOTIFY inside the transaction
     // reaches the other processes' caches exactly when the status change commits.
     if (row.transitions.length) await announceChange({ kind: 'all-tenants' });
-    return row;
+    // Each notice's delivery job commits with its row and the charge.
+    await queueNoticeDeliveries(row.notices);
+    const { notices: _written, ...result } = row;
+    return result;
   });
 }
 

@@ -1,11 +1,47 @@
 import { Tenant } from '../models/tenant.ts';
+import { noticeDeliveryJob } from '../queue/jobs/notice-delivery.ts';
+import { enqueue } from '../queue/queue.ts';
 import {
   claimNotices,
   deliverNotice,
   type NoticeEvent,
   noteDeliveryFailure,
 } from '../services/notice-outbox.ts';
+import { withTenant } from '../tenancy/context.ts';
 import type { JobContext } from './run-job.ts';
+
+/** How long the run has to deliver its rows itself before their delivery jobs take them. */
+export const NOTICE_JOB_DELAY_SECONDS = 60;
+
+/**
+ * Queues the notice-delivery job of each outbox row just written, each in its tenant. Call in the
+ * transaction that wrote the rows: the rows and their jobs commit together. The run that wrote them
+ * delivers them at once (recording each tenant that fails); the job, a minute later, delivers what
+ * a run that died after its commit left, instead of waiting for the next run.
+ */
+export async function queueNoticeDeliveries(written: { id: string; tenantId: string }[]): Promise<void> {
+  if (!written.length) return;
+  const tenants = new Map(
+    (await Tenant.findAll({ where: { id: [...new Set(written.map((w) => w.tenantId))] } })).map((t) => [
+      String(t.id),
+      t,
+    ]),
+  );
+  for (const { id, tenantId } of written) {
+    const tenant = tenants.get(tenantId);
+    if (!tenant) continue;
+    await withTenant(tenant.toRef(), () =>
+      enqueue(
+        noticeDeliveryJob,
+        { outboxId: id },
+        {
+          singletonKey: `notice:${id}`,
+          startAfter: NOTICE_JOB_DELAY_SECONDS,
+        },
+      ),
+    );
+  }
+}
 
 /**
  * Delivers every undelivered outbox row of `events`: those this run wrote and those an earlier run
@@ -26,8 +62,7 @@ export async function deliverNotices(ctx: JobContext, events: readonly NoticeEve
     await ctx.eachTenant(tenants, async (tenant) => {
       for (const row of rows.filter((r) => r.tenantId === String(tenant.id))) {
         try {
-          await deliverNotice(row, tenant);
-          delivered += 1;
+          if (await deliverNotice(row, tenant)) delivered += 1;
         } catch (err) {
           await noteDeliveryFailure(row, err).catch(() => undefined);
           throw err;

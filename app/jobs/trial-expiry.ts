@@ -3,7 +3,7 @@ import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
 import type { NoticeEvent } from '../services/notice-outbox.ts';
 import { announceChange } from '../tenancy/changes.ts';
-import { deliverNotices } from './notice-delivery.ts';
+import { deliverNotices, queueNoticeDeliveries } from './notice-delivery.ts';
 import type { Job } from './run-job.ts';
 
 const DAY_MS = 86_400_000;
@@ -27,7 +27,7 @@ SELECT id, 'trial_ending', $3::date,
        jsonb_build_object('endsOn', to_char(trial_ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'))
   FROM warned
 ON CONFLICT (tenant_id, event, day) DO NOTHING
-RETURNING tenant_id`;
+RETURNING id::text AS id, tenant_id::text AS "tenantId"`;
 
 /** Ends the trials that are over, announcing the status change in the same transaction. */
 async function endTrials(now: Date): Promise<number> {
@@ -58,9 +58,14 @@ export const trialExpiry: Job = {
   schedule: '15 0 * * *',
   description: `E-mails super admins ${config.TRIAL_WARNING_DAYS} days before their trial ends; ends trials that are over.`,
   async run(ctx) {
-    const queued = await db().query(QUEUE_WARNINGS_SQL, {
-      bind: [ctx.now, new Date(ctx.now.getTime() + config.TRIAL_WARNING_DAYS * DAY_MS), ctx.day],
-      type: QueryTypes.SELECT,
+    // The warnings, their marks and their delivery jobs commit together.
+    const queued = await db().transaction(async () => {
+      const written = await db().query<{ id: string; tenantId: string }>(QUEUE_WARNINGS_SQL, {
+        bind: [ctx.now, new Date(ctx.now.getTime() + config.TRIAL_WARNING_DAYS * DAY_MS), ctx.day],
+        type: QueryTypes.SELECT,
+      });
+      await queueNoticeDeliveries(written);
+      return written;
     });
     const ended = await endTrials(ctx.now);
     const warned = await deliverNotices(ctx, TRIAL_EVENTS);

@@ -5,3 +5,4 @@
 import './jobs/mail.ts';
 import './jobs/statement-email.ts';
 import './jobs/report.ts';
+import './jobs/notice-delivery.ts';

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
-import type { Tenant } from '../models/tenant.ts';
+import { type Tenant, Tenant as TenantModel } from '../models/tenant.ts';
+import { requireTenant } from '../tenancy/context.ts';
 import { type AccountMail, activeSuperAdmins, tellSuperAdmins } from './billing.ts';
 import { type NotificationInput, notify } from './notifications.ts';
 
@@ -16,11 +17,13 @@ import { type NotificationInput, notify } from './notifications.ts';
  * - a claim holds only while the run that made it is running (job_runs.status), so the rows of a
  *   run whose process died are taken up by the next run once it has closed the dead one;
  * - the in-app notice has a dedupe key per person: delivered again, it adds nothing;
- * - e-mail is at least once: each address is recorded in `mailed_to` as soon as its message is
- *   accepted, and a retried row skips those addresses. Only a process that dies between the SMTP
- *   server's acceptance and that one-row update sends that one message again (with the same
- *   Message-ID, which mail clients use to fold duplicates). At most once would lose the message
- *   for good in the same window, and these say an account is about to close or has closed.
+ * - the job that wrote the rows also queues a notice-delivery job for each, in the same
+ *   transaction (app/queue/jobs/notice-delivery.ts), starting a minute later: the run delivers its
+ *   rows itself at once, and when its process died after the commit, a worker delivers them then;
+ * - a delivery is one transaction holding the row: the in-app notices, the e-mails queued (one mail
+ *   job per address, recorded in `mailed_to`) and the delivered mark commit together, so each
+ *   address has its e-mail queued once. The mail job sends it once (public.mail_deliveries) with a
+ *   Message-ID of the row and address, and retries a failing mail server with backoff.
  */
 
 export const NOTICE_EVENTS = ['past_due', 'suspended', 'low_credit', 'trial_ending'] as const;
@@ -139,28 +142,58 @@ function messageIdFor(row: OutboxRow, address: string): string {
 }
 
 /**
- * Delivers one claimed row (call inside its tenant): the in-app notice to each active super admin,
- * the e-mail to those not e-mailed yet, then the row is marked delivered. Throws on a failure,
- * leaving the row for the next run.
+ * Delivers one row (call inside its tenant), in one transaction that holds the row: the in-app
+ * notice to each active super admin, the e-mail queued for those not told by e-mail yet (each
+ * address recorded in `mailed_to`), then the row is marked delivered. A row already delivered (by
+ * the notice job or a run, whichever came first) is left alone. Throws on a failure, leaving the
+ * row for the next run.
  */
-export async function deliverNotice(row: OutboxRow, tenant: Tenant): Promise<void> {
-  const { notice, mail } = messageOf(row, tenant);
-  const admins = await activeSuperAdmins();
-  if (notice) for (const admin of admins) await notify({ ...notice, userId: String(admin.id) });
-  const mailed = new Set(row.mailedTo.map((a) => a.toLowerCase()));
-  const unmailed = admins.filter((a) => !mailed.has(a.email.toLowerCase()));
-  await tellSuperAdmins(tenant, mail, unmailed, {
-    messageIdFor: (address) => messageIdFor(row, address),
-    onSent: async (address) => {
-      await db().query(
-        'UPDATE public.notice_outbox SET mailed_to = mailed_to || jsonb_build_array($2::text) WHERE id = $1',
-        { bind: [row.id, address.toLowerCase()] },
-      );
-    },
+export async function deliverNotice(row: OutboxRow, tenant: Tenant): Promise<boolean> {
+  return db().transaction(async () => {
+    const [held] = await db().query<{ mailedTo: string[] }>(
+      `SELECT mailed_to AS "mailedTo" FROM public.notice_outbox
+        WHERE id = $1 AND tenant_id = $2 AND delivered_at IS NULL FOR UPDATE`,
+      { bind: [row.id, tenant.id], type: QueryTypes.SELECT },
+    );
+    if (!held) return false;
+    const { notice, mail } = messageOf(row, tenant);
+    const admins = await activeSuperAdmins();
+    if (notice) for (const admin of admins) await notify({ ...notice, userId: String(admin.id) });
+    const mailed = new Set(held.mailedTo.map((a) => a.toLowerCase()));
+    const unmailed = admins.filter((a) => !mailed.has(a.email.toLowerCase()));
+    await tellSuperAdmins(tenant, mail, unmailed, {
+      messageIdFor: (address) => messageIdFor(row, address),
+      onSent: async (address) => {
+        await db().query(
+          'UPDATE public.notice_outbox SET mailed_to = mailed_to || jsonb_build_array($2::text) WHERE id = $1',
+          { bind: [row.id, address.toLowerCase()] },
+        );
+      },
+    });
+    await db().query(
+      'UPDATE public.notice_outbox SET delivered_at = now(), last_error = NULL WHERE id = $1',
+      { bind: [row.id] },
+    );
+    return true;
   });
-  await db().query('UPDATE public.notice_outbox SET delivered_at = now(), last_error = NULL WHERE id = $1', {
-    bind: [row.id],
-  });
+}
+
+/**
+ * Delivers the row `id` of the current tenant, if it is still undelivered (the notice job). A row
+ * of another tenant is not touched.
+ */
+export async function deliverNoticeById(id: string): Promise<boolean> {
+  const tenantRef = requireTenant();
+  const [row] = await db().query<OutboxRow>(
+    `SELECT id::text AS id, tenant_id::text AS "tenantId", event, day::text AS day, details,
+            mailed_to AS "mailedTo"
+       FROM public.notice_outbox WHERE id = $1 AND tenant_id = $2 AND delivered_at IS NULL`,
+    { bind: [id, tenantRef.id], type: QueryTypes.SELECT },
+  );
+  if (!row) return false;
+  const tenant = await TenantModel.findByPk(tenantRef.id);
+  if (!tenant) return false;
+  return deliverNotice(row, tenant);
 }
 
 /** Keeps why a delivery failed on the row; it stays claimed by the failed run, which ends it. */

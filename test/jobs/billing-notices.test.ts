@@ -38,10 +38,12 @@ describe('credit billing notices to super admins', function () {
     const fine = await payingTenant('basic', 270);
     const staff = await createUser(low, { level: 1 });
     const day = freshDay();
+    await mailbox.settled();
     mailbox.clear();
     await chargeFor(day);
     await chargeFor(day);
     const adminEmail = `admin@${low.slug}.test`;
+    await mailbox.settled();
     const mail = await mailbox.waitFor(adminEmail);
     expect(mail.subject).to.equal(`${low.name}: your Steward credit lasts 7 more days`);
     expect(mail.text).to.include('$2.10').and.include('/billing');

@@ -176,6 +176,7 @@ describe('credit billing job', function () {
     const admin = await createUser(tenant, { level: 0 });
     const viewer = await createUser(tenant, { level: 4 });
     const usersBefore = await withTenant(tenant.toRef(), () => User.count());
+    await mailbox.settled();
     mailbox.clear();
     const day = freshDay();
 
@@ -190,6 +191,7 @@ describe('credit billing job', function () {
     expect(now.creditCents).to.equal('-20');
     expect(now.status).to.equal('past_due');
     expect(now.pastDueSince).to.equal(addDays(day, 1));
+    await mailbox.settled();
     const mail = await mailbox.waitFor(admin.email);
     expect(mail.subject).to.include('credit has run out');
     expect(mail.text).to.include('-$0.20');
@@ -198,12 +200,14 @@ describe('credit billing job', function () {
     // Still open while past due.
     expect((await http().get('/login').set('Host', hostOf(tenant))).status).to.equal(200);
 
+    await mailbox.settled();
     mailbox.clear();
     for (let i = 2; i < 1 + config.PAST_DUE_GRACE_DAYS; i++) await chargeFor(addDays(day, i));
     expect((await fresh(tenant)).status).to.equal('past_due');
     await chargeFor(addDays(day, 1 + config.PAST_DUE_GRACE_DAYS));
     now = await fresh(tenant);
     expect(now.status).to.equal('suspended');
+    await mailbox.settled();
     const suspendedMail = await mailbox.waitFor(admin.email);
     expect(suspendedMail.subject).to.include('is suspended');
     expect(mailbox.to(admin.email)).to.have.length(1);

@@ -33,10 +33,12 @@ describe('trial expiry job', function () {
     const admin = await createUser(soon, { level: 0 });
     const laterAdmin = await createUser(later, { level: 0 });
     const member = await createUser(soon, { level: 5 });
+    await mailbox.settled();
     mailbox.clear();
 
     const first = await run();
     expect(first.status).to.equal('succeeded');
+    await mailbox.settled();
     const mail = await mailbox.waitFor(admin.email);
     expect(mail.subject).to.include('trial ends soon');
     expect(mail.text).to.include(soon.trialEndsAt?.toISOString().slice(0, 10));
@@ -73,6 +75,7 @@ describe('trial expiry job', function () {
     const broken = await trialTenant(DAY);
     const fine = await trialTenant(DAY);
     const admin = await createUser(fine, { level: 0 });
+    await mailbox.settled();
     mailbox.clear();
     await db().query(`DROP SCHEMA ${quoteIdent(broken.schemaName)} CASCADE`);
     let result: Awaited<ReturnType<typeof run>>;
@@ -84,6 +87,7 @@ describe('trial expiry job', function () {
     expect(result.status).to.equal('partial');
     expect(result.failures.map((f) => f.tenant)).to.deep.equal([broken.slug]);
     expect(result.failures[0].message).to.match(/does not exist/);
+    await mailbox.settled();
     await mailbox.waitFor(admin.email);
     expect((await fresh(fine)).trialWarnedAt).to.be.instanceOf(Date);
   });
