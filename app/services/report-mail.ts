@@ -1,5 +1,7 @@
+import { QueryTypes } from 'sequelize';
 import { db } from '../db/database.ts';
 import { inTransaction } from '../db/transaction-context.ts';
+import { ValidationError } from '../errors.ts';
 import type { Project } from '../models/project.ts';
 import type { User } from '../models/user.ts';
 import { reportJob } from '../queue/jobs/report.ts';
@@ -21,4 +23,34 @@ export function requestReport(
     await enqueue(reportJob, { reportId: run.id });
     return run;
   });
+}
+
+export interface ReportRecipient {
+  id: string;
+  name: string;
+  email: string;
+}
+
+/** Whom the report may be e-mailed to: the reader and the project's active people. */
+export async function reportRecipients(project: Project, reader: User): Promise<ReportRecipient[]> {
+  const members = await db().query<ReportRecipient>(
+    `SELECT u.id::text AS id, u.name, u.email
+       FROM project_members m JOIN users u ON u.id = m.user_id AND u.active
+      WHERE m.project_id = $1 AND u.id <> $2
+      ORDER BY u.name, u.id`,
+    { bind: [project.id, reader.id], type: QueryTypes.SELECT },
+  );
+  return [{ id: String(reader.id), name: reader.name, email: reader.email }, ...members];
+}
+
+/** The chosen recipient (the reader when none is chosen); anyone outside the project is refused. */
+export async function reportRecipient(
+  project: Project,
+  reader: User,
+  userId: string | null,
+): Promise<ReportRecipient> {
+  const people = await reportRecipients(project, reader);
+  const found = people.find((p) => p.id === (userId ?? String(reader.id)));
+  if (!found) throw new ValidationError({ userId: 'is not a person of this project' });
+  return found;
 }

@@ -50,6 +50,41 @@ describe('the project report by e-mail (POST /projects/:id/report/email)', funct
     expect(mailbox.to(w.users.member.email)).to.have.length(1);
   });
 
+  it('e-mails the report to another person of the project chosen on the page, and lists the request there', async () => {
+    mailbox.clear();
+    const report = await w.as.member.get(`/projects/${w.project.id}/report`).set('Host', w.host).expect(200);
+    expect(report.text).to.include(
+      `<option value="${w.users.builder.id}">Bob Builder (${w.users.builder.email})</option>`,
+    );
+    expect(report.text).not.to.include(w.users.outsider.email);
+    const res = await postForm(
+      w.as.member,
+      w.host,
+      `/projects/${w.project.id}/report/email`,
+      { userId: String(w.users.builder.id) },
+      `/projects/${w.project.id}`,
+    );
+    expect(res.status).to.equal(302);
+    const mail = await mailbox.waitFor(w.users.builder.email, 10_000);
+    expect(mail.text).to.include('Hello Bob Builder');
+    expect(mail.attachments).to.have.length(1);
+    await mailbox.settled();
+    expect(mailbox.to(w.users.member.email)).to.have.length(0);
+    const again = await w.as.member.get(`/projects/${w.project.id}/report`).set('Host', w.host).expect(200);
+    expect(again.text).to.include(`href="${res.headers.location}"`);
+    expect(again.text).to.include(`for ${w.users.builder.email}`);
+  });
+
+  it('refuses a recipient outside the project or a malformed one with 422, and queues nothing', async () => {
+    mailbox.clear();
+    for (const userId of [String(w.users.outsider.id), 'abc', '99999999']) {
+      const res = await postForm(w.as.member, w.host, `/projects/${w.project.id}/report/email`, { userId });
+      expect(res.status, userId).to.equal(422);
+    }
+    await mailbox.settled();
+    expect(mailbox.messages).to.have.length(0);
+  });
+
   it('answers 404 to someone outside the project and for a malformed id, and sends nothing', async () => {
     mailbox.clear();
     const outside = await postForm(w.as.outsider, w.host, `/projects/${w.project.id}/report/email`, {});
