@@ -9,10 +9,12 @@ import { runSeeders } from './db/seeder.ts';
 import { HttpError, ValidationError } from './errors.ts';
 import { jobList, jobRun } from './jobs/commands.ts';
 import { JOBS } from './jobs/registry.ts';
+import { rootLogger } from './logger.ts';
 import { Domain, Tenant } from './models/index.ts';
 import { type DemoAccount, demoAccounts } from './services/demo.ts';
 import { createPlatformAdmin, logAdminAction } from './services/platform-admins.ts';
 import { deleteTenant, provisionTenant } from './services/provisioning.ts';
+import { failedJobs, JOB_STATES, queueCounts, queueOfJob, retryFailedJob } from './services/queue-admin.ts';
 
 /** What the CLI talks to; tests pass their own. */
 export interface CliIo {
@@ -58,6 +60,10 @@ Commands:
       --date runs it for that billing day instead of today.
   job:list
       Lists the scheduled jobs with their schedule and last run.
+  queue:list
+      Lists the job queues with their jobs counted by state, and the latest failed jobs.
+  queue:retry <job id>
+      Queues a failed job again (with one more try).
 
 Options:
   -h, --help    Show this help.`;
@@ -288,6 +294,49 @@ export function printDemo(accounts: DemoAccount[], out: (l: string) => void): vo
   }
 }
 
+async function queueList(_args: string[], io: CliIo): Promise<number> {
+  const head = ['QUEUE', ...JOB_STATES.map((s) => s.toUpperCase()), 'DEAD'];
+  const rows = (await queueCounts()).map((q) => [
+    q.name,
+    ...JOB_STATES.map((s) => String(q.counts[s])),
+    String(q.dead),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [head, ...rows])
+    io.out(
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
+  const failed = await failedJobs(50);
+  io.out(failed.length ? `\nFailed jobs (latest ${failed.length}):` : '\nNo failed jobs.');
+  for (const j of failed)
+    io.out(
+      `${j.id}  ${j.queue}  ${j.tenantSlug ?? (j.tenantId ? `tenant ${j.tenantId}` : 'platform')}  ` +
+        `tries ${j.tries}  ${j.failedAt?.toISOString() ?? ''}  ${j.error}`,
+    );
+  return 0;
+}
+
+async function queueRetry(args: string[], io: CliIo): Promise<number> {
+  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+  const id = positionals[0]?.toLowerCase();
+  if (!id) throw new UsageError('id: give the id of the failed job to retry (see queue:list)');
+  const queue = await queueOfJob(id);
+  if (!queue) throw new UsageError(`id: no job "${id}"`);
+  if (!(await retryFailedJob(queue, id))) {
+    io.err(`Job ${id} (${queue}) is not failed: nothing to retry.`);
+    return 1;
+  }
+  rootLogger.info(
+    { admin: null, action: 'queue.job.retry', queue, jobId: id, via: 'cli' },
+    'platform admin: queue.job.retry',
+  );
+  io.out(`Job ${id} (${queue}) is queued again.`);
+  return 0;
+}
+
 const COMMANDS: Record<string, Command> = {
   'admin:create': adminCreate,
   'tenant:create': tenantCreate,
@@ -300,6 +349,8 @@ const COMMANDS: Record<string, Command> = {
   demo,
   'job:run': jobRun,
   'job:list': jobList,
+  'queue:list': queueList,
+  'queue:retry': queueRetry,
 };
 
 /** Runs one CLI command and returns its exit code. `booted` lets tests reuse their database. */
