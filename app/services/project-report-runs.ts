@@ -95,9 +95,12 @@ export async function generateReport(id: string): Promise<void> {
   if (!run || run.status === 'done') return;
   const project = await Project.findByPk(run.projectId);
   if (!project) return;
-  await db().query(`UPDATE project_reports SET status = 'running', started_at = now() WHERE id = $1`, {
-    bind: [id],
-  });
+  await db().query(
+    `UPDATE project_reports SET status = 'running', started_at = now(), finished_at = NULL WHERE id = $1`,
+    {
+      bind: [id],
+    },
+  );
   const report = await projectReport(project);
   const day = report.generatedAt.toISOString().slice(0, 10);
   const fileName = `${project.name} report ${day}.csv`.replace(/[^\p{L}\p{N} ._-]/gu, '_').slice(0, 200);
@@ -133,8 +136,8 @@ export async function generateReport(id: string): Promise<void> {
 export async function reportTryFailed(id: string, err: unknown, final: boolean): Promise<void> {
   const message = (err instanceof Error ? err.message : String(err)).slice(0, 500);
   await db().query(
-    `UPDATE project_reports SET status = $2, error = $3, finished_at = CASE WHEN $2 = 'failed' THEN now() END
+    `UPDATE project_reports SET status = $2, error = $3, finished_at = CASE WHEN $4 THEN now() END
       WHERE id = $1 AND status <> 'done'`,
-    { bind: [id, final ? 'failed' : 'queued', message] },
+    { bind: [id, final ? 'failed' : 'queued', message, final] },
   );
 }
