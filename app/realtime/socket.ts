@@ -6,6 +6,7 @@ import { createClient } from 'redis';
 import { Server } from 'socket.io';
 import { config } from '../../config/index.ts';
 import { passport } from '../auth/passport.ts';
+import { databaseUrl } from '../db/database.ts';
 import { rootLogger } from '../logger.ts';
 import { sessionMiddleware } from '../middleware/session.ts';
 import { User } from '../models/user.ts';
@@ -13,6 +14,7 @@ import { ADMIN_PERSONAL_PREFIX, claimedTenant, TokenRefused, userForToken } from
 import { type Publisher, setPublisher, userRoom } from '../services/notifications.ts';
 import { runInContext, type TenantRef } from '../tenancy/context.ts';
 import { isPlatformHost, parseHost, tenantForHost } from '../tenancy/resolver.ts';
+import { newOrigin, type RelayListener, relayThroughDatabase, startRelayListener } from './relay.ts';
 
 /**
  * socket.io on the web server: pages of signed-in staff receive their notifications live.
@@ -23,7 +25,9 @@ import { isPlatformHost, parseHost, tenantForHost } from '../tenancy/resolver.ts
  * access token or a personal access token as `auth.token` in the socket.io handshake: it is checked
  * as the API checks it, in the tenant the Host names, and when one is sent the cookie is not read.
  * Either way the socket joins its user's room only; the server never takes instructions from a socket. With REDIS_URL, the Redis adapter carries each
- * event to the sockets of every web process.
+ * event to the sockets of every web process (and brings those the clock, the worker or the CLI
+ * publish through the Redis emitter). Without it, every event made here is also sent through
+ * PostgreSQL NOTIFY, and this server LISTENs for those made elsewhere (`relay.ts`).
  */
 
 /** The handshake request once the middleware below has read it. */
@@ -78,9 +82,20 @@ export async function attachRealtime(server: HttpServer, opts: RealtimeOptions =
 
   const redisUrl = opts.redisUrl === undefined ? config.REDIS_URL : opts.redisUrl;
   const redis = redisUrl ? await redisAdapter(io, redisUrl) : null;
+  const origin = newOrigin();
   const publish: Publisher = (room, payload) => {
     io.to(room).emit('notification', payload);
+    if (!redis) relayThroughDatabase({ origin, room, event: 'notification', data: { ...payload } });
   };
+  const listener: RelayListener | null = redis
+    ? null
+    : await startRelayListener({
+        url: databaseUrl(),
+        origin,
+        log: rootLogger.child({ realtime: true }),
+        // Only this server's own sockets: the message reached every web process already.
+        deliver: (message) => io.local.to(message.room).emit(message.event, message.data),
+      });
   const installed = opts.installPublisher ?? true;
   if (installed) setPublisher(publish);
 
@@ -89,6 +104,7 @@ export async function attachRealtime(server: HttpServer, opts: RealtimeOptions =
     publish,
     async close() {
       if (installed) setPublisher(null);
+      await listener?.stop();
       // Every socket ends as a lost transport, not as a server-side disconnect, so browsers
       // reconnect by themselves (to another instance, or to this one once it is back). io.close()
       // would also close the HTTP server and wait for its keep-alive connections: that is the

@@ -2,13 +2,15 @@ import { currentTransaction } from '../db/transaction-context.ts';
 import { NotFound } from '../errors.ts';
 import { log } from '../logger.ts';
 import { Notification } from '../models/notification.ts';
+import { relayPublish } from '../realtime/relay.ts';
 import { requireTenant } from '../tenancy/context.ts';
 import { idParam } from '../validators/common.ts';
 
 /**
  * Notifications: saved in the tenant's `notifications` table first, then pushed to the user's open
- * pages through the publisher the socket server installs (none in the clock process or in tests
- * that do not need it). A notification made inside a transaction is pushed only after it commits.
+ * pages. A web process's socket server installs its publisher; a process without one (the clock,
+ * the worker, the CLI) pushes through the relay (`app/realtime/relay.ts`) to the web processes.
+ * A notification made inside a transaction is pushed only after it commits.
  */
 export const NOTIFICATION_KINDS = [
   'task.assigned',
@@ -45,11 +47,17 @@ export interface NotificationPayload {
 }
 
 export type Publisher = (room: string, payload: NotificationPayload) => void;
-let publisher: Publisher | null = null;
 
-/** Installs the function that pushes to socket rooms (the web process's socket server). */
+/** Without a socket server in this process: to the web processes, through Redis or PostgreSQL. */
+const relay: Publisher = (room, payload) => relayPublish(room, 'notification', { ...payload });
+let publisher: Publisher = relay;
+
+/**
+ * Installs the function that pushes to socket rooms (the web process's socket server); null puts
+ * back the relay to the web processes.
+ */
 export function setPublisher(fn: Publisher | null): void {
-  publisher = fn;
+  publisher = fn ?? relay;
 }
 
 /** The socket room of one user of one tenant. */
@@ -97,7 +105,7 @@ export async function notify(input: NotificationInput): Promise<Notification | n
 
 function publish(room: string, payload: NotificationPayload): void {
   try {
-    publisher?.(room, payload);
+    publisher(room, payload);
   } catch (err) {
     log().warn({ err, room }, 'notification push failed; it stays in the list');
   }
