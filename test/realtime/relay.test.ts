@@ -1,5 +1,17 @@
 import { expect } from 'chai';
-import { decodeRelayMessage, encodeRelayMessage } from '../../app/realtime/relay.ts';
+import { QueryTypes } from 'sequelize';
+import { databaseUrl, db } from '../../app/db/database.ts';
+import { rootLogger } from '../../app/logger.ts';
+import {
+  decodeRelayMessage,
+  encodeRelayMessage,
+  flushRelay,
+  RELAY_APPLICATION_NAME,
+  type RelayMessage,
+  relayThroughDatabase,
+  startRelayListener,
+} from '../../app/realtime/relay.ts';
+import { pause } from './support.ts';
 
 describe('the notification relay message', () => {
   const message = {
@@ -35,5 +47,51 @@ describe('the notification relay message', () => {
     expect(decodeRelayMessage(raw({ d: [1] }))).to.equal(null);
     expect(decodeRelayMessage(raw({ o: 3 }))).to.equal(null);
     expect(decodeRelayMessage('{not json')).to.equal(null);
+  });
+});
+
+describe('the notification relay listener', function () {
+  this.timeout(20_000);
+
+  async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms`);
+      await pause(25);
+    }
+  }
+
+  it('listens again after losing its connection, and skips what its own origin sent', async () => {
+    const got: RelayMessage[] = [];
+    const listener = await startRelayListener({
+      url: databaseUrl(),
+      origin: 'this-server',
+      log: rootLogger,
+      deliver: (m) => got.push(m),
+    });
+    try {
+      expect(listener.listening()).to.equal(true);
+      const send = (origin: string, id: string) => {
+        relayThroughDatabase({ origin, room: 't:1:u:2', event: 'notification', data: { id } });
+        return flushRelay();
+      };
+      await send('this-server', 'own');
+      await send('elsewhere', 'before');
+      await until('the first delivery', () => got.length === 1);
+
+      const killed = await db().query(
+        'SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = :name AND datname = current_database()',
+        { replacements: { name: RELAY_APPLICATION_NAME }, type: QueryTypes.SELECT, transaction: null },
+      );
+      expect(killed, 'the listening connection').to.have.length(1);
+      await until('the loss', () => !listener.listening());
+      await listener.whenListening();
+      await send('elsewhere', 'after');
+      await until('the delivery after reconnecting', () => got.length === 2);
+      await pause(200);
+      expect(got.map((m) => m.data.id)).to.deep.equal(['before', 'after']);
+    } finally {
+      await listener.stop();
+    }
   });
 });
