@@ -129,7 +129,6 @@ export async function generateReport(id: string): Promise<void> {
     await fileStore.remove(key);
     throw err;
   }
-  if (run.fileKey) await fileStore.remove(run.fileKey);
 }
 
 /** Marks run `id` as failed (its job's last try) or queued again (a retry follows). */
