@@ -12,6 +12,7 @@ import { JOBS } from './jobs/registry.ts';
 import { rootLogger } from './logger.ts';
 import { Domain, Tenant } from './models/index.ts';
 import { type DemoAccount, demoAccounts } from './services/demo.ts';
+import { queueWelcome } from './services/platform/welcome.ts';
 import { createPlatformAdmin, logAdminAction } from './services/platform-admins.ts';
 import { deleteTenant, provisionTenant } from './services/provisioning.ts';
 import { failedJobs, JOB_STATES, queueCounts, queueOfJob, retryFailedJob } from './services/queue-admin.ts';
@@ -112,16 +113,19 @@ async function tenantCreate(args: string[], io: CliIo): Promise<number> {
       throw new UsageError('--admin-password: the two passwords differ');
     }
   }
-  const { tenant, admin, domain } = await provisionTenant({
-    slug: values.slug ?? '',
-    name: values.name ?? '',
-    kind: (values.kind ?? '') as 'church',
-    domain: values.domain,
-    adminEmail: values['admin-email'] ?? '',
-    adminName: values['admin-name'],
-    adminPassword: password,
-    plan: values.plan,
-  });
+  const { tenant, admin, domain } = await provisionTenant(
+    {
+      slug: values.slug ?? '',
+      name: values.name ?? '',
+      kind: (values.kind ?? '') as 'church',
+      domain: values.domain,
+      adminEmail: values['admin-email'] ?? '',
+      adminName: values['admin-name'],
+      adminPassword: password,
+      plan: values.plan,
+    },
+    { extraSteps: queueWelcome },
+  );
   io.out(
     `Created ${tenant.name} (${tenant.slug}, schema ${tenant.schemaName}) at ${domain}; admin ${admin.email}`,
   );

@@ -28,7 +28,7 @@ export interface ProvisionOptions {
   /** A password hash computed beforehand (sign-up hashes while the user waits anyway). */
   adminPasswordHash?: string;
   /** More work inside the same transaction and tenant; a throw undoes the whole creation. */
-  extraSteps?: (created: { tenant: Tenant; admin: User }) => Promise<void>;
+  extraSteps?: (created: Provisioned) => Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
@@ -103,7 +103,7 @@ export async function provisionTenant(
         });
         await Domain.create({ domain, tenantId: tenant.id, isPrimary: true });
         const admin = await createFirstAdmin(data.adminEmail, data.adminName, await hashing);
-        await opts.extraSteps?.({ tenant, admin });
+        await opts.extraSteps?.({ tenant, admin, domain });
         return { tenant, admin, domain };
       }),
     );

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { type CliIo, runCli } from '../../app/cli.ts';
 import { JobRun } from '../../app/models/index.ts';
+import { uniqueSlug } from '../support/factories.ts';
+import { mailbox } from '../support/mailbox.ts';
 import { chargesOf, fresh, freshDay, payingTenant } from './billing-support.ts';
 
 async function cli(args: string[]) {
@@ -52,5 +54,32 @@ describe('job commands', function () {
     const bad = await cli(['job:run', 'credit-billing', '--date', '2026-13-45']);
     expect(bad.code).to.equal(2);
     expect(bad.err).to.include('--date');
+  });
+
+  it('tenant:create welcomes the first admin as the new tenant, and a refused creation sends nothing', async () => {
+    const slug = uniqueSlug('cli-welcome');
+    const args = (email: string) => [
+      'tenant:create',
+      '--slug',
+      slug,
+      '--name',
+      'Welcome Chapel',
+      '--kind',
+      'church',
+      '--admin-email',
+      email,
+      '--admin-password',
+      'a good long password',
+    ];
+    const created = await cli(args(`lead@${slug}.test`));
+    expect(created.code, created.err).to.equal(0);
+    // The same address again: refused, and nobody is welcomed to a tenant that was not made.
+    const refused = await cli(args(`second@${slug}.test`));
+    expect(refused.code).to.equal(1);
+    await mailbox.settled();
+    const welcome = mailbox.to(`lead@${slug}.test`);
+    expect(welcome.map((m) => m.subject)).to.deep.equal(['Welcome to Steward: Welcome Chapel is ready']);
+    expect(welcome[0]?.headers.get('x-steward-tenant')).to.equal(slug);
+    expect(mailbox.to(`second@${slug}.test`)).to.have.length(0);
   });
 });

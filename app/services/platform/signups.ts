@@ -3,12 +3,10 @@ import { log } from '../../logger.ts';
 import { Plan } from '../../models/plan.ts';
 import type { Tenant } from '../../models/tenant.ts';
 import type { User } from '../../models/user.ts';
-import { withTenant } from '../../tenancy/context.ts';
 import { formErrors, type Signup } from '../../validators/signup.validator.ts';
-import { sendMail } from '../mailer.ts';
 import { provisionTenant } from '../provisioning.ts';
 import { issueToken } from '../tokens.ts';
-import { hostUrl } from '../urls.ts';
+import { queueWelcome } from './welcome.ts';
 
 /** Days a self-service sign-up is free before credit is needed. */
 export const TRIAL_DAYS = 14;
@@ -42,7 +40,7 @@ export function offeredPlans(): Promise<Plan[]> {
 
 /**
  * Signs an organisation up: a tenant on a trial of the chosen plan with its first admin and, in the
- * same transaction and tenant, the admin's hand-off token when asked for; then the welcome e-mail.
+ * same transaction and tenant, the admin's hand-off token when asked for and the welcome e-mail.
  * Every refusal (a field, a reserved or taken subdomain, an unknown plan) is a ValidationError
  * under the sign-up's own field names.
  */
@@ -64,8 +62,9 @@ export async function signUp(form: Signup, opts: SignUpOptions = {}): Promise<Si
         trialDays: TRIAL_DAYS,
       },
       {
-        extraSteps: async ({ admin }) => {
-          if (opts.handOff) token = await issueToken(admin.id, 'login');
+        extraSteps: async (made) => {
+          if (opts.handOff) token = await issueToken(made.admin.id, 'login');
+          await queueWelcome(made);
         },
       },
     );
@@ -76,31 +75,5 @@ export async function signUp(form: Signup, opts: SignUpOptions = {}): Promise<Si
     throw err;
   }
   log().info({ tenant: created.tenant.slug, plan: form.plan }, 'signed up');
-  const signedUp = { ...created, token };
-  sendWelcome(signedUp);
-  return signedUp;
-}
-
-const longDate = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
-
-/**
- * The welcome e-mail, sent as the new tenant (the mailer marks mail with the current tenant). Not
- * awaited: a slow mail server must not hold the answer past the hand-off token's minute, and a
- * failure must not undo a sign-up that has succeeded.
- */
-function sendWelcome({ tenant, admin, domain }: SignedUp): void {
-  const mail = {
-    to: admin.email,
-    subject: `Welcome to Steward: ${tenant.name} is ready`,
-    template: 'welcome',
-    locals: {
-      name: admin.name,
-      email: admin.email,
-      url: hostUrl(domain),
-      trialEndsOn: tenant.trialEndsAt ? longDate.format(tenant.trialEndsAt) : null,
-    },
-  };
-  void withTenant(tenant.toRef(), () => sendMail(mail)).catch((err: unknown) =>
-    log().error({ err, tenant: tenant.slug }, 'welcome e-mail failed'),
-  );
+  return { ...created, token };
 }

@@ -7,6 +7,7 @@ import type { TenantCreateInput } from '../../validators/tenant.validator.ts';
 import { adjustCredit, changePlan, topUp } from '../billing.ts';
 import { logAdminAction } from '../platform-admins.ts';
 import { type Provisioned, provisionTenant } from '../provisioning.ts';
+import { queueWelcome } from './welcome.ts';
 
 /*
  * What a platform admin does to tenants, shared by the admin pages and the admin API. Each function
@@ -36,14 +37,14 @@ function provisioningErrors(err: ValidationError | Conflict): Record<string, str
   return domain ? { slug: `its address ${domain}`, ...fields } : fields;
 }
 
-/** Creates a tenant with its first admin, as the new-tenant form does. */
+/** Creates a tenant with its first admin, as the new-tenant form does, and queues the welcome e-mail. */
 export async function createTenant(
   admin: PlatformAdmin | null,
   input: TenantCreateInput,
 ): Promise<Provisioned> {
   let created: Provisioned;
   try {
-    created = await provisionTenant(input);
+    created = await provisionTenant(input, { extraSteps: queueWelcome });
   } catch (err) {
     if (!(err instanceof ValidationError || err instanceof Conflict)) throw err;
     throw new ValidationError(provisioningErrors(err), err.message);

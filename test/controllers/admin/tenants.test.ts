@@ -6,6 +6,7 @@ import { Domain, Tenant, User } from '../../../app/models/index.ts';
 import { withTenant } from '../../../app/tenancy/context.ts';
 import { createUser, PLATFORM_HOST, postForm, signedIn, signedInPlatformAdmin } from '../../support/auth.ts';
 import { createTenant, hostOf, http, uniqueSlug } from '../../support/factories.ts';
+import { mailbox } from '../../support/mailbox.ts';
 
 const ROOT = PLATFORM_HOST;
 
@@ -217,6 +218,12 @@ describe('platform admin: tenants', () => {
       expect(page.text).to.include('was created');
       await http().get('/').set('Host', hostOf(tenant)).expect(200);
       await signedIn(tenant, `lead@${slug}.test`, 'a good long password');
+      // The first admin is welcomed, as the new tenant.
+      await mailbox.settled();
+      const welcome = mailbox.to(`lead@${slug}.test`);
+      expect(welcome.map((m) => m.subject)).to.deep.equal([`Welcome to Steward: ${name} is ready`]);
+      expect(welcome[0]?.headers.get('x-steward-tenant')).to.equal(slug);
+      expect(welcome[0]?.text).to.include(`http://${slug}.localhost`);
     });
 
     it('re-renders the form with field messages and the input kept (not the password)', async () => {
