@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { endOtherSessions } from '../auth/passport.ts';
+import { db } from '../db/database.ts';
 import { log } from '../logger.ts';
 import { attemptCounter, clientKey, whenLifted } from '../middleware/rate-limit.ts';
 import { User } from '../models/user.ts';
+import { mailJob } from '../queue/jobs/mail.ts';
+import { enqueue, PRIORITY } from '../queue/queue.ts';
 import * as audit from '../services/audit.ts';
 import { tenantTimeZone } from '../services/local-time.ts';
-import { sendMail } from '../services/mailer.ts';
 import { hashPassword } from '../services/passwords.ts';
 import { consumeToken, issueToken, peekToken } from '../services/tokens.ts';
 import { tenantUrlFor } from '../services/urls.ts';
@@ -82,16 +84,26 @@ export async function create(req: Request, res: Response): Promise<void> {
   await sendResetLink(req, email).catch((err) => log().error({ err }, 'password reset e-mail failed'));
 }
 
+/**
+ * The token and its e-mail are one transaction: a link is never mailed for a token that was not
+ * saved, and a saved token always has its e-mail queued. Resets pass any mass mailing in the queue.
+ */
 async function sendResetLink(req: Request, email: string): Promise<void> {
   const user = await User.findOne({ where: { email, active: true } });
   if (!user) return;
-  const token = await issueToken(user.id, 'reset');
-  const url = tenantUrlFor(req, `/password/reset/${token}`);
-  await sendMail({
-    to: user.email,
-    subject: 'Choose a new password',
-    template: 'reset',
-    locals: { name: user.name, url },
+  await db().transaction(async () => {
+    const token = await issueToken(user.id, 'reset');
+    const url = tenantUrlFor(req, `/password/reset/${token}`);
+    await enqueue(
+      mailJob,
+      {
+        to: user.email,
+        subject: 'Choose a new password',
+        template: 'reset',
+        locals: { name: user.name, url },
+      },
+      { priority: PRIORITY.urgent },
+    );
   });
 }
 
