@@ -76,9 +76,11 @@ export async function loadUser(id: string): Promise<User> {
 
 /**
  * A new account without a password, holding the chosen roles, when the plan has a place for it.
- * The caller sends the invitation (`sendInvitation`) once the account exists.
+ * Given the request, its invitation e-mail is queued in the same transaction as the account, so an
+ * account is never left without its invitation and a refused one sends nothing; without it, the
+ * caller sends the invitation (`sendInvitation`) once the account exists.
  */
-export function inviteUser(data: UserCreate, inviter: User | null): Promise<User> {
+export function inviteUser(data: UserCreate, inviter: User | null, req?: Request): Promise<User> {
   const { roleIds, ...fields } = data;
   return unitOfWork(async () => {
     const { roles, errors } = await chosenRoles(roleIds);
@@ -87,6 +89,7 @@ export function inviteUser(data: UserCreate, inviter: User | null): Promise<User
     const invite = async () => {
       const invited = await User.invite(fields, roles);
       await recordChange('user.invited', invited, null);
+      if (req) await queueInvitation(req, invited, inviter);
       return invited;
     };
     return withinPlan('users', invite, inviter);
@@ -175,9 +178,21 @@ export async function resendInvitation(req: Request, user: User, inviter: User |
 
 /**
  * E-mails a fresh invitation link (earlier links stop working); false when the e-mail could not be
- * sent. The link's host is the one the request's tenant was resolved from.
+ * queued. The link's token and its e-mail are one transaction. The link's host is the one the
+ * request's tenant was resolved from.
  */
 export async function sendInvitation(req: Request, user: User, inviter: User | null): Promise<boolean> {
+  return unitOfWork(() => queueInvitation(req, user, inviter)).then(
+    () => true,
+    (err: unknown) => {
+      log().error({ err, userId: user.id }, 'invitation e-mail could not be queued');
+      return false;
+    },
+  );
+}
+
+/** Issues the invitation token and queues its e-mail, in the caller's transaction. */
+async function queueInvitation(req: Request, user: User, inviter: User | null): Promise<void> {
   const token = await issueToken(user.id, 'invite');
   const locals = {
     name: user.name,
@@ -185,13 +200,7 @@ export async function sendInvitation(req: Request, user: User, inviter: User | n
     url: tenantUrlFor(req, `/invitations/${token}`),
   };
   const subject = `You are invited to ${req.tenant?.name ?? 'Steward'}`;
-  return sendMail({ to: user.email, subject, template: 'invite', locals }).then(
-    () => true,
-    (err: unknown) => {
-      log().error({ err, userId: user.id }, 'invitation e-mail failed');
-      return false;
-    },
-  );
+  await sendMail({ to: user.email, subject, template: 'invite', locals });
 }
 
 /** What to tell the inviter when the invitation e-mail did not go out. */
