@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { config } from '../../config/index.ts';
+import { db } from '../db/database.ts';
 import { withAdvisoryLock } from '../db/locks.ts';
 import { rootLogger } from '../logger.ts';
 import { type JobFailure, JobRun } from '../models/job-run.ts';
@@ -127,8 +128,7 @@ export async function runJob(job: Job, opts: RunOptions): Promise<RunOutcome> {
           crashed = true;
           fail(null, err);
         }
-        await run.finish({ tenantsDone: done, failures, crashed });
-        if (run.status !== 'succeeded') await tellPlatformAdmins(run);
+        await finishRun(run, { tenantsDone: done, failures, crashed });
         log.info(
           { status: run.status, tenantsDone: done, failures: failures.length, ms: Date.now() - started },
           'job run finished',
@@ -148,26 +148,42 @@ export async function runJob(job: Job, opts: RunOptions): Promise<RunOutcome> {
 
 const FAILURES_IN_MAIL = 20;
 
-/** E-mails every active platform admin that a run ended failed or partial; a mail problem is only logged. */
-async function tellPlatformAdmins(run: JobRun): Promise<void> {
+/**
+ * Records the end of a run and, when it ended failed or partial, queues an e-mail to every active
+ * platform admin in the same transaction: the record and its alert commit together. When the
+ * alert cannot be queued, the end is still recorded (and the problem logged).
+ */
+async function finishRun(
+  run: JobRun,
+  outcome: { tenantsDone: number; failures: JobFailure[]; crashed: boolean },
+): Promise<void> {
   try {
-    const admins = await PlatformAdmin.findAll({ where: { active: true }, order: [['id', 'ASC']] });
-    const locals = {
-      job: run.job,
-      status: run.status,
-      runId: run.id,
-      startedAt: run.startedAt.toISOString(),
-      tenantsDone: run.tenantsDone,
-      failures: run.failures.slice(0, FAILURES_IN_MAIL),
-      more: Math.max(0, run.failures.length - FAILURES_IN_MAIL),
-      url: hostUrl(config.BASE_DOMAIN, '/admin/jobs'),
-    };
-    const subject = `Steward job ${run.job} ${run.status === 'failed' ? 'failed' : 'ended with failures'}`;
-    for (const admin of admins) await sendMail({ to: admin.email, subject, template: 'job-failed', locals });
+    await db().transaction(async () => {
+      await run.finish(outcome);
+      if (run.status !== 'succeeded') await tellPlatformAdmins(run);
+    });
   } catch (err) {
     rootLogger.error(
       { err, job: run.job, runId: run.id },
       'could not tell the platform admins about a failed run',
     );
+    await run.finish(outcome);
   }
+}
+
+/** Queues an e-mail to every active platform admin that a run ended failed or partial. */
+async function tellPlatformAdmins(run: JobRun): Promise<void> {
+  const admins = await PlatformAdmin.findAll({ where: { active: true }, order: [['id', 'ASC']] });
+  const locals = {
+    job: run.job,
+    status: run.status,
+    runId: run.id,
+    startedAt: run.startedAt.toISOString(),
+    tenantsDone: run.tenantsDone,
+    failures: run.failures.slice(0, FAILURES_IN_MAIL),
+    more: Math.max(0, run.failures.length - FAILURES_IN_MAIL),
+    url: hostUrl(config.BASE_DOMAIN, '/admin/jobs'),
+  };
+  const subject = `Steward job ${run.job} ${run.status === 'failed' ? 'failed' : 'ended with failures'}`;
+  for (const admin of admins) await sendMail({ to: admin.email, subject, template: 'job-failed', locals });
 }
