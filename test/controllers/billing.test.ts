@@ -145,6 +145,7 @@ describe('tenant billing page', function () {
           }),
         ),
       );
+      await mailbox.settled();
       mailbox.clear();
       const res = await postForm(
         owner,
@@ -158,6 +159,8 @@ describe('tenant billing page', function () {
       );
       expect(res.status).to.equal(302);
       expect(res.headers.location).to.equal('/billing');
+      // One e-mail job per active platform admin (other tests leave many): wait for all of them.
+      await mailbox.settled(20_000);
       for (const admin of admins) {
         const mail = await mailbox.waitFor(admin.email);
         expect(mail.subject).to.equal(`${tenant.name} asks for the Premium plan`);
@@ -185,6 +188,7 @@ describe('tenant billing page', function () {
       ['the current plan', 'basic', 'is already your plan'],
     ] as const) {
       it(`answers 422 with the form kept for ${label}, and sends nothing`, async () => {
+        await mailbox.settled(20_000);
         mailbox.clear();
         const res = await postForm(
           owner,
@@ -197,7 +201,7 @@ describe('tenant billing page', function () {
         expect(res.text).to.include(message);
         expect(res.text).to.include('Kept text');
         expect(res.text).to.include('id="balance"');
-        await new Promise((r) => setTimeout(r, 200));
+        await mailbox.settled();
         expect(mailbox.messages).to.have.length(0);
       });
     }
