@@ -7,6 +7,7 @@ import { rootLogger } from './logger.ts';
 import { closeSessionStore } from './middleware/session.ts';
 import './queue/registry.ts';
 import { startQueue, stopQueue } from './queue/queue.ts';
+import { flushRelay } from './realtime/relay.ts';
 import { type ChangeFeed, startChangeFeed } from './tenancy/change-feed.ts';
 
 export interface Booted {
@@ -52,6 +53,8 @@ export async function boot(opts: BootOptions = {}): Promise<Booted> {
     embedded: embedded !== null,
     async shutdown() {
       await stopQueue().catch((err) => rootLogger.error({ err }, 'stopping the job queue failed'));
+      // A push still on its way to the web processes goes out before the connections close.
+      await flushRelay();
       await feed?.stop();
       await closeSessionStore();
       await closeRedis();
