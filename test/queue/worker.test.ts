@@ -47,8 +47,8 @@ function startWorker(): Promise<Worker> {
   });
 }
 
-async function rows<T>(sql: string, bind: unknown[] = []): Promise<T[]> {
-  return db().query<T>(sql, { bind, type: QueryTypes.SELECT }) as Promise<T[]>;
+async function rows<T extends object>(sql: string, bind: unknown[] = []): Promise<T[]> {
+  return db().query<T>(sql, { bind, type: QueryTypes.SELECT });
 }
 
 async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
