@@ -240,7 +240,7 @@ export async function changePlan(tenantId: string, plan: Plan): Promise<Tenant> 
   );
 }
 
-/** E-mails every platform admin that the tenant asks for another plan, and audits the request. */
+/** Queues an e-mail to every platform admin that the tenant asks for another plan, and audits the request. */
 export async function requestPlanChange(
   tenant: Tenant,
   requester: User,
@@ -256,25 +256,26 @@ export async function requestPlanChange(
     message,
     url: hostUrl(config.BASE_DOMAIN, `/admin/tenants/${tenant.id}`),
   };
-  await Promise.all(
-    admins.map((a) =>
-      sendMail({
+  // The e-mails and the audit entry commit together: a request is never recorded unsent, nor sent unrecorded.
+  await db().transaction(async () => {
+    for (const a of admins) {
+      await sendMail({
         to: a.email,
         subject: `${tenant.name} asks for the ${plan.name} plan`,
         template: 'plan-request',
         locals,
-      }),
-    ),
-  );
-  await audit.record({
-    action: 'billing.plan_requested',
-    recordType: 'tenant',
-    recordId: String(tenant.id),
-    recordLabel: tenant.name,
-    changes: {
-      plan: { from: tenant.plan, to: plan.code },
-      ...(message ? { message: { from: null, to: message } } : {}),
-    },
+      });
+    }
+    await audit.record({
+      action: 'billing.plan_requested',
+      recordType: 'tenant',
+      recordId: String(tenant.id),
+      recordLabel: tenant.name,
+      changes: {
+        plan: { from: tenant.plan, to: plan.code },
+        ...(message ? { message: { from: null, to: message } } : {}),
+      },
+    });
   });
   return admins.length;
 }
@@ -304,8 +305,8 @@ export interface MailTracking {
 }
 
 /**
- * E-mails the tenant's super admins about its account (call inside the tenant), or only `to` when
- * given. Throws when one message cannot be sent, so a job records the tenant as failed.
+ * Queues an e-mail to the tenant's super admins about its account (call inside the tenant), or only
+ * to `to` when given. Throws when one cannot be queued, so a job records the tenant as failed.
  */
 export async function tellSuperAdmins(
   tenant: Tenant,
@@ -336,6 +337,6 @@ export async function tellSuperAdmins(
     });
     await tracking.onSent?.(address);
   }
-  log().info({ template: mail.template, recipients: addresses.length }, 'billing e-mail sent');
+  log().info({ template: mail.template, recipients: addresses.length }, 'billing e-mail queued');
   return addresses.length;
 }
