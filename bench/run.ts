@@ -24,6 +24,7 @@ const BENCHES = [
   'api',
   'notifications',
   'jobs',
+  'queue',
 ] as const;
 const chosen = process.argv.slice(2);
 for (const name of chosen)
@@ -103,6 +104,7 @@ try {
   const work = runs('work') ? await (await import('./work.bench.ts')).workBench({ connections: 16 }) : null;
   const api = runs('api') ? await (await import('./api.bench.ts')).apiBench({ connections: 16 }) : null;
   const jobs = runs('jobs') ? await (await import('./jobs.bench.ts')).jobsBench({ tenants: 500 }) : null;
+  const queue = runs('queue') ? await (await import('./queue.bench.ts')).queueBench({ people: 1000 }) : null;
   const notifications = runs('notifications')
     ? await (await import('./notifications.bench.ts')).notificationsBench({ sockets: 500 })
     : null;
@@ -117,6 +119,7 @@ try {
     api,
     notifications,
     jobs,
+    queue,
   ].flatMap((b) => b?.targets ?? []);
   const wallMs = performance.now() - started;
   process.stdout.write('\n== Summary ==\n');
@@ -125,7 +128,7 @@ try {
   process.stdout.write(`  load average at the end: ${loadAverage()}\n`);
   process.stdout.write(`  total wall time: ${seconds(wallMs)}\n\n`);
   process.stdout.write(
-    `${JSON.stringify({ server: database.server, wallMs: Math.round(wallMs), provisioning, migrate, homePage, membersFinance, billing, work, api, notifications, jobs }, null, 2)}\n`,
+    `${JSON.stringify({ server: database.server, wallMs: Math.round(wallMs), provisioning, migrate, homePage, membersFinance, billing, work, api, notifications, jobs, queue }, null, 2)}\n`,
   );
 } catch (err) {
   exitCode = 1;
