@@ -1,6 +1,10 @@
 import { expect } from 'chai';
+import type { Request } from 'express';
+import { QueryTypes } from 'sequelize';
 import type supertest from 'supertest';
+import { db } from '../../app/db/database.ts';
 import { AuditLog, Role, type Tenant, User, UserRole } from '../../app/models/index.ts';
+import { inviteUser } from '../../app/services/people/users.ts';
 import { withTenant } from '../../app/tenancy/context.ts';
 import { createUser, csrfToken, postForm, signedIn } from '../support/auth.ts';
 import { createTenant, hostOf, http, TEST_PASSWORD, uniqueSlug } from '../support/factories.ts';
@@ -284,6 +288,34 @@ describe('staff management (/users)', function () {
       expect(second).not.to.equal(first);
       await http().get(first).set('Host', host).expect(410);
       await http().get(second).set('Host', host).expect(200);
+    });
+
+    it('queues the invitation in the transaction that makes the account, when given the request', async () => {
+      const req = { tenant: tenant.toRef(), res: { locals: {} } } as unknown as Request;
+      const undone = `${uniqueSlug('undone')}@example.test`;
+      const made = `${uniqueSlug('made')}@example.test`;
+      await withTenant(tenant.toRef(), async () => {
+        // The account's transaction is undone after the invitation was queued in it.
+        await db()
+          .transaction(async () => {
+            await inviteUser({ name: 'Undone', email: undone, department: null, roleIds: [] }, null, req);
+            throw new Error('undo');
+          })
+          .catch((err: Error) => expect(err.message).to.equal('undo'));
+        await inviteUser({ name: 'Made', email: made, department: null, roleIds: [] }, null, req);
+      });
+      await mailbox.settled();
+      const queuedFor = await db().query(
+        "SELECT 1 FROM pgboss.job WHERE name = 'mail' AND data->'payload'->>'to' = $1",
+        { bind: [undone], type: QueryTypes.SELECT },
+      );
+      expect(queuedFor).to.have.length(0);
+      expect(mailbox.to(undone)).to.have.length(0);
+      expect(await withTenant(tenant.toRef(), () => User.count({ where: { email: undone } }))).to.equal(0);
+      const [mail] = mailbox.to(made);
+      expect(mail?.subject).to.equal(`You are invited to ${tenant.name}`);
+      const res = await http().get(linkIn(mail, '/invitations/')).set('Host', host);
+      expect(res.status).to.equal(200);
     });
 
     it('refuses to resend an invitation to someone who already chose a password', async () => {
