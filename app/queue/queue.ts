@@ -101,6 +101,8 @@ export async function startQueue(opts: StartQueueOptions): Promise<void> {
     application_name: 'steward-queue',
     max: opts.work ? 4 : 2,
     supervise: Boolean(opts.work),
+    // Upkeep (failing the expired try of a worker that died, so another retries it) every 30 s.
+    maintenanceIntervalSeconds: 30,
     schedule: false,
     migrate: true,
   });
@@ -142,13 +144,20 @@ async function startWorking(): Promise<void> {
   for (const def of defs.values()) {
     const ids: string[] = [];
     for (let i = 0; i < config.QUEUE_CONCURRENCY; i++) {
-      ids.push(
-        await b.work<Envelope<unknown>>(
-          def.name,
-          { batchSize: 1, pollingIntervalSeconds: config.QUEUE_POLL_SECONDS, includeMetadata: true },
-          async ([job]) => runJob(def, job),
-        ),
+      let id = '';
+      id = await b.work<Envelope<unknown>>(
+        def.name,
+        { batchSize: 1, pollingIntervalSeconds: config.QUEUE_POLL_SECONDS, includeMetadata: true },
+        async ([job]) => {
+          try {
+            await runJob(def, job);
+          } finally {
+            // pg-boss waits out its polling interval after each job; a busy queue should not.
+            b.notifyWorker(id);
+          }
+        },
       );
+      ids.push(id);
     }
     workerIds.set(def.name, ids);
   }
