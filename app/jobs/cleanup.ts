@@ -11,6 +11,8 @@ const DAY_MS = 86_400_000;
 export const READ_NOTIFICATION_DAYS = 90;
 /** A previewed member import not confirmed within this time is abandoned: its stored file goes. */
 export const IMPORT_FILE_DAYS = 1;
+/** Generated project reports are kept this long, then their file and row go. */
+export const REPORT_DAYS = 30;
 
 /**
  * Archives the current tenant's old done tasks (never deletes them), drops old read notifications
@@ -36,6 +38,10 @@ export async function tidyTenant(
     IMPORT_FILE_KIND,
     new Date(now.getTime() - IMPORT_FILE_DAYS * DAY_MS),
   );
+  // Generated project report files (and their rows) are kept for REPORT_DAYS.
+  const reportCutoff = new Date(now.getTime() - REPORT_DAYS * DAY_MS);
+  const reportFiles = await fileStore.removeOlderThan('report', reportCutoff);
+  await sequelize.query('DELETE FROM project_reports WHERE created_at < $1', { bind: [reportCutoff] });
   // API bookkeeping: idempotency keys live a day; ended sign-ins (and their refresh tokens) a month.
   const keys = await sequelize.query(
     "DELETE FROM api_idempotency_keys WHERE created_at < $1::timestamptz - interval '24 hours' RETURNING id",
@@ -49,7 +55,7 @@ export async function tidyTenant(
   return {
     archived: archived.length,
     notifications: deleted.length,
-    importFiles,
+    importFiles: importFiles + reportFiles,
     apiRecords: keys.length + families.length,
   };
 }
@@ -90,7 +96,7 @@ export async function purgePlatformApiKeys(now: Date): Promise<number> {
 export const cleanup: Job = {
   name: 'cleanup',
   schedule: '0 3 * * 0',
-  description: `Archives done tasks completed over ${config.TASK_ARCHIVE_DAYS} days ago, deletes read notifications over ${READ_NOTIFICATION_DAYS} days old, unconfirmed member-import files, expired API keys and sign-ins, expired sessions and notices delivered over ${DELIVERED_NOTICE_DAYS} days ago.`,
+  description: `Archives done tasks completed over ${config.TASK_ARCHIVE_DAYS} days ago, deletes read notifications over ${READ_NOTIFICATION_DAYS} days old, unconfirmed member-import files, project reports over ${REPORT_DAYS} days old, expired API keys and sign-ins, expired sessions and notices delivered over ${DELIVERED_NOTICE_DAYS} days ago.`,
   async run(ctx) {
     const tenants = await Tenant.findAll({ order: [['id', 'ASC']] });
     const totals = { archived: 0, notifications: 0, importFiles: 0, apiRecords: 0 };
