@@ -4,6 +4,11 @@
  * it accepts; once with one worker and once with two. Measured from the request's enqueue to the
  * last message accepted, in jobs per second. Target: 1,000 statements in under 60 s with one worker.
  *
+ * Then a notification's way from a process without sockets (this one, as the clock or a worker) to
+ * a page's socket on a forked web process: through the Redis emitter when REDIS_URL is set,
+ * PostgreSQL NOTIFY otherwise; from the call to notify() (save, then relay) to the socket's event,
+ * one at a time. Target: p99 within 1 s.
+ *
  * BENCH_QUEUE_CONCURRENCY and BENCH_QUEUE_POLL_SECONDS set the workers' QUEUE_CONCURRENCY and
  * QUEUE_POLL_SECONDS (the app's defaults otherwise). A run that has not finished within
  * BENCH_QUEUE_LIMIT_S seconds (default 120) stops there and reports its rate so far.
@@ -14,13 +19,17 @@ import { QueryTypes } from 'sequelize';
 import { SMTPServer } from 'smtp-server';
 import { db } from '../app/db/database.ts';
 import '../app/queue/registry.ts';
+import { io as connectSocket, type Socket } from 'socket.io-client';
+import { User } from '../app/models/index.ts';
 import { queueMailing } from '../app/queue/jobs/statement-email.ts';
 import { startQueue, stopQueue } from '../app/queue/queue.ts';
+import { type NotificationPayload, notify, setPublisher } from '../app/services/notifications.ts';
 import { provisionTenant } from '../app/services/provisioning.ts';
 import { type TenantRef, withTenant } from '../app/tenancy/context.ts';
 import { config } from '../config/index.ts';
-import { line, round, seconds, section, type TargetCheck, target } from './support/stats.ts';
-import { allTenants, benchPasswordHash } from './support/tenants.ts';
+import { signIn, startServer } from './support/load.ts';
+import { line, ms, quantile, round, seconds, section, type TargetCheck, target } from './support/stats.ts';
+import { allTenants, benchPasswordHash, hostOf } from './support/tenants.ts';
 
 export interface QueueRun {
   workers: number;
@@ -37,11 +46,18 @@ export interface QueueBenchResult {
   concurrency: number;
   pollSeconds: number;
   runs: QueueRun[];
-  notificationLatency: null;
+  notificationLatency: {
+    transport: 'redis' | 'postgres';
+    n: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+  };
   targets: TargetCheck[];
 }
 
 const TARGET_MS = 60_000;
+const NOTIFY_P99_MS = 1000;
 const SLUG = 'bench-statements';
 
 /** An SMTP server that accepts everything and counts the statements (other mail is not counted). */
@@ -207,10 +223,7 @@ export async function queueBench(opts: { people?: number } = {}): Promise<QueueB
     await stopQueue();
     await sink.stop();
   }
-  line(
-    'notification latency (producer to socket)',
-    'not measured: live notifications from other processes are not built yet',
-  );
+  const latency = await notificationLatency(tenant, 200);
   const one = runs[0];
   const projected = one.finished ? one.totalMs : (people / Math.max(one.jobsPerSecond, 0.001)) * 1000;
   return {
@@ -218,7 +231,7 @@ export async function queueBench(opts: { people?: number } = {}): Promise<QueueB
     concurrency,
     pollSeconds,
     runs,
-    notificationLatency: null,
+    notificationLatency: latency,
     targets: [
       target(
         `${people} statement e-mails with one worker`,
@@ -228,6 +241,90 @@ export async function queueBench(opts: { people?: number } = {}): Promise<QueueB
           : `~${seconds(projected)} (projected from ${one.jobsPerSecond} jobs/s)`,
         one.finished && one.totalMs < TARGET_MS,
       ),
+      target(
+        `notification from another process to an open socket (${latency.transport}), p99`,
+        `≤ ${ms(NOTIFY_P99_MS)}`,
+        ms(latency.p99Ms),
+        latency.p99Ms <= NOTIFY_P99_MS,
+      ),
     ],
   };
+}
+
+/**
+ * `count` notifications made here, one at a time, to the tenant's admin, whose page holds a socket
+ * on a forked web process: from notify() to the event's arrival.
+ */
+async function notificationLatency(
+  tenant: TenantRef,
+  count: number,
+): Promise<QueueBenchResult['notificationLatency']> {
+  const transport = config.REDIS_URL ? 'redis' : 'postgres';
+  // This process has no socket server: what it makes goes out through the relay, as the clock's does.
+  setPublisher(null);
+  const { child, ready } = await startServer(new URL('./support/realtime-server.ts', import.meta.url));
+  let socket: Socket | null = null;
+  try {
+    const host = hostOf(SLUG);
+    const email = `admin@${SLUG}.test`;
+    const cookie = await signIn(ready.port, host, email);
+    const admin = await withTenant(tenant, () => User.findOne({ where: { email } }));
+    if (!admin) throw new Error('no bench admin');
+    socket = connectSocket(`http://127.0.0.1:${ready.port}`, {
+      transports: ['websocket'],
+      extraHeaders: { host, cookie },
+      reconnection: false,
+      forceNew: true,
+      timeout: 10_000,
+    });
+    const open = socket;
+    await new Promise<void>((resolve, reject) => {
+      open.once('connect', () => resolve());
+      open.once('connect_error', (err) => reject(err));
+    });
+    const waiting = new Map<string, (at: number) => void>();
+    open.on('notification', (p: NotificationPayload) => waiting.get(p.title)?.(performance.now()));
+    const deliver = async (title: string): Promise<number> => {
+      const arrival = new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${title} did not arrive within 10 s`)), 10_000);
+        waiting.set(title, (at) => {
+          clearTimeout(timer);
+          resolve(at);
+        });
+      });
+      const start = performance.now();
+      await withTenant(tenant, () => notify({ userId: admin.id, kind: 'task.assigned', title }));
+      const at = await arrival;
+      waiting.delete(title);
+      return at - start;
+    };
+    for (let i = 0; i < 10; i++) await deliver(`warm ${i}`);
+    const values: number[] = [];
+    for (let i = 0; i < count; i++) values.push(await deliver(`cross ${i}`));
+    const result = {
+      transport: transport as 'redis' | 'postgres',
+      n: values.length,
+      p50Ms: round(quantile(values, 0.5)),
+      p99Ms: round(quantile(values, 0.99)),
+      maxMs: round(Math.max(...values)),
+    };
+    line(
+      `notification, this process → web process socket (${transport})`,
+      `p50 ${ms(result.p50Ms)}  p99 ${ms(result.p99Ms)}  max ${ms(result.maxMs)}  (n=${result.n})`,
+    );
+    return result;
+  } finally {
+    socket?.close();
+    child.send('stop');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, 15_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 }
