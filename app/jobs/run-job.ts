@@ -167,6 +167,8 @@ async function finishRun(
       { err, job: run.job, runId: run.id },
       'could not tell the platform admins about a failed run',
     );
+    // The rolled-back end is written again, from the row as it is.
+    await run.reload();
     await run.finish(outcome);
   }
 }
