@@ -11,8 +11,6 @@ import {
   inviteUser,
   loadUser as loadUserById,
   searchUsers,
-  sendInvitation,
-  unsentMessage,
   updateUser,
   userFormOf,
 } from '../services/people/users.ts';
@@ -55,10 +53,10 @@ export async function create(req: Request, res: Response): Promise<void> {
   const parsed = userCreateSchema.safeParse(req.body ?? {});
   if (!parsed.success) return renderForm(res, 422, { values, errors: fieldErrors(parsed.error) });
   const inviter = currentUser(req);
-  const user = await inviteUser(parsed.data, inviter).catch(refusedFields);
+  // The account and its invitation e-mail are queued in one transaction: both or neither.
+  const user = await inviteUser(parsed.data, inviter, req).catch(refusedFields);
   if (!isUser(user)) return renderForm(res, 422, { values, errors: user });
-  const sent = await sendInvitation(req, user, inviter);
-  req.flash(sent ? 'success' : 'warning', sent ? `${user.name} was invited.` : unsentMessage(user));
+  req.flash('success', `${user.name} was invited.`);
   res.redirect(`/users/${user.id}`);
 }
 

@@ -32,7 +32,6 @@ import {
   reactivateUser,
   resendInvitation,
   searchUsers,
-  sendInvitation,
   updateProfile,
   updateUser,
   userFormOf,
@@ -299,8 +298,9 @@ export default apiRoutes(
         idempotent: true,
       },
       async (ctx) => {
-        const user = await inviteUser(ctx.body, ctx.user);
-        const invitationSent = await sendInvitation(ctx.req, user, ctx.user);
+        // The account and its invitation e-mail are queued in one transaction.
+        const user = await inviteUser(ctx.body, ctx.user, ctx.req);
+        const invitationSent = true;
         const body = { ...(await userView(user)), invitationSent };
         return { status: 201, body, location: `/api/v1/users/${user.id}` };
       },
