@@ -202,4 +202,64 @@ describe('giving statements through the job queue', function () {
     expect(audited).to.have.length(1);
     expect(await inTenant(tenant, statementJobsPending)).to.equal(0);
   });
+
+  it("lists who could not be sent, with the mail server's answer, once their last try failed", async () => {
+    const m = await createMember(tenant, { firstName: 'Faye', lastName: 'Bounce', email: 'faye@mercy.test' });
+    await inTenant(tenant, async () =>
+      Contribution.create({
+        memberId: m.id,
+        fundId: await fundNamed(tenant, 'Tithe'),
+        amountCents: '700',
+        receivedOn: '2025-07-07',
+        method: 'cash',
+        reference: null,
+        note: null,
+        createdBy: null,
+      }),
+    );
+    // The workers stop: the mailing is queued, and its one job then fails for good.
+    await stopQueue(10_000);
+    try {
+      await startQueue({ databaseUrl: config.DATABASE_URL ?? '', work: false });
+      const page = await treasurer.get('/finance/statements?year=2025').set('Host', host);
+      expect(page.text).to.include('E-mail the 1 not sent yet');
+      const res = await treasurer
+        .post('/finance/statements/email-all')
+        .set('Host', host)
+        .type('form')
+        .send(emailAllForm(page.text));
+      expect(res.status).to.equal(302);
+      const queued = await progress();
+      expect(queued).to.include({ total: 1, queued: 1, done: 0 });
+      expect(queued?.finished).to.equal(false);
+      await db().query(
+        `UPDATE pgboss.job SET state = 'failed', output = '{"message": "550 faye@mercy.test: mailbox unavailable"}'::jsonb
+          WHERE name = 'statement-email' AND data->'payload'->>'memberId' = $1`,
+        { bind: [String(m.id)] },
+      );
+    } finally {
+      await stopQueue(10_000);
+      await startQueue({ databaseUrl: config.DATABASE_URL ?? '', work: true });
+    }
+    const failed = await progress();
+    expect(failed).to.include({ total: 1, queued: 0, sending: 0, done: 0, finished: true });
+    expect(failed?.failed).to.deep.equal([
+      {
+        memberId: String(m.id),
+        firstName: 'Faye',
+        lastName: 'Bounce',
+        error: '550 faye@mercy.test: mailbox unavailable',
+      },
+    ]);
+    const after = await treasurer.get('/finance/statements?year=2025').set('Host', host);
+    const box = after.text.slice(after.text.indexOf('id="mailing-progress"'));
+    expect(box)
+      .to.include('data-finished="true"')
+      .and.include('<span data-count="failed">1</span> could not be sent');
+    expect(after.text).to.match(/class="alert alert-warning small" id="mailing-progress"/);
+    expect(box)
+      .to.include(`data-failed-member-id="${m.id}"`)
+      .and.include('550 faye@mercy.test: mailbox unavailable');
+    expect(mailbox.to('faye@mercy.test')).to.have.length(0);
+  });
 });
