@@ -386,7 +386,8 @@ export async function runCli(
     else if (err instanceof UsageError || err instanceof HttpError) io.err(`error: ${err.message}`);
     else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
       io.err(`error: ${(err as Error).message}`);
-    else if (err instanceof BaseError) io.err(`error: ${describeDatabaseError(err)}`);
+    else if (err instanceof BaseError || isDriverError(err))
+      io.err(`error: ${describeDatabaseError(err as BaseError)}`);
     else throw err;
     return err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   } finally {
@@ -394,12 +395,18 @@ export async function runCli(
   }
 }
 
+/** An error of the PostgreSQL driver itself (the job queue connects without Sequelize). */
+function isDriverError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && 'severity' in err;
+}
+
 /**
  * A database failure in words: Sequelize puts its own class name where the message was, so the
  * message, detail, hint and SQLSTATE come from the driver's error it wraps.
  */
 export function describeDatabaseError(err: BaseError): string {
-  const cause = ((err as { original?: unknown }).original ?? (err as { parent?: unknown }).parent) as
+  // A driver error (the job queue's) is its own cause.
+  const cause = ((err as { original?: unknown }).original ?? (err as { parent?: unknown }).parent ?? err) as
     | { message?: string; detail?: string; hint?: string; code?: string }
     | undefined;
   const message = cause?.message || err.message || err.name;
@@ -442,8 +449,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     (code) => process.exit(code),
     (err) => {
       const text =
-        err instanceof BaseError
-          ? describeDatabaseError(err)
+        err instanceof BaseError || isDriverError(err)
+          ? describeDatabaseError(err as BaseError)
           : err instanceof Error
             ? (err.stack ?? err.message)
             : String(err);
