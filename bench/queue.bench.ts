@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { QueryTypes } from 'sequelize';
 import { SMTPServer } from 'smtp-server';
 import { db } from '../app/db/database.ts';
+import { closeRedis, connectRedis } from '../app/db/redis.ts';
 import '../app/queue/registry.ts';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { User } from '../app/models/index.ts';
@@ -262,6 +263,8 @@ async function notificationLatency(
   const transport = config.REDIS_URL ? 'redis' : 'postgres';
   // This process has no socket server: what it makes goes out through the relay, as the clock's does.
   setPublisher(null);
+  // The emitter publishes through this process's Redis client, as the clock's does.
+  const redis = config.REDIS_URL ? await connectRedis() : null;
   const { child, ready } = await startServer(new URL('./support/realtime-server.ts', import.meta.url));
   let socket: Socket | null = null;
   try {
@@ -315,6 +318,7 @@ async function notificationLatency(
     return result;
   } finally {
     socket?.close();
+    if (redis) await closeRedis();
     child.send('stop');
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
