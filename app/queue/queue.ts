@@ -14,8 +14,10 @@
  *   reset pass a bulk mailing.
  */
 import PgBoss from 'pg-boss';
+import { QueryTypes } from 'sequelize';
 import { config } from '../../config/index.ts';
-import { currentTransaction } from '../db/transaction-context.ts';
+import { db } from '../db/database.ts';
+import { currentTransaction, inTransaction } from '../db/transaction-context.ts';
 import { rootLogger } from '../logger.ts';
 import { Tenant } from '../models/tenant.ts';
 import { currentTenant, type TenantRef, withoutTenant, withTenant } from '../tenancy/context.ts';
@@ -191,7 +193,7 @@ async function runJob(def: JobDef<unknown>, job: PgBoss.JobWithMetadata<Envelope
 
 export interface EnqueueOptions {
   priority?: number;
-  /** The same key is queued once while a job with it waits. */
+  /** The same key is queued once while a job with it waits or runs (null is returned for the others). */
   singletonKey?: string;
   startAfter?: Date | number;
 }
@@ -211,11 +213,25 @@ export async function enqueue<P>(
   payload: P,
   opts: EnqueueOptions = {},
 ): Promise<string | null> {
+  // pg-boss's standard queues ignore singleton keys: a key is kept once here, under a lock held to
+  // the end of the transaction, so of two processes queuing the same key at once one queues it.
+  if (opts.singletonKey && !currentTransaction())
+    return inTransaction(db(), () => enqueue(def, payload, opts));
+  if (opts.singletonKey) {
+    await db().query('SELECT pg_advisory_xact_lock(hashtext($1))', {
+      bind: [`job:${def.name}:${opts.singletonKey}`],
+    });
+    const [waiting] = await db().query(
+      `SELECT 1 FROM ${QUEUE_SCHEMA}.job WHERE name = $1 AND singleton_key = $2 AND state IN ('created', 'retry', 'active') LIMIT 1`,
+      { bind: [def.name, opts.singletonKey], type: QueryTypes.SELECT },
+    );
+    if (waiting) return null;
+  }
   const b = requireBoss();
   const tenant = currentTenant();
   const envelope: Envelope<P> = { tenantId: tenant ? String(tenant.id) : null, payload };
   const trx = currentTransaction() as unknown as TransactionConnection | undefined;
-  const db = trx?.connection
+  const viaTransaction = trx?.connection
     ? {
         executeSql: (text: string, values: unknown[]) =>
           (trx.connection as NonNullable<TransactionConnection['connection']>).query(
@@ -230,7 +246,7 @@ export async function enqueue<P>(
     priority: opts.priority ?? def.priority ?? PRIORITY.normal,
     ...(opts.singletonKey ? { singletonKey: opts.singletonKey } : {}),
     ...(opts.startAfter !== undefined ? { startAfter: opts.startAfter } : {}),
-    ...(db ? { db } : {}),
+    ...(viaTransaction ? { db: viaTransaction } : {}),
   });
   if (id && working) {
     // A worker in this process looks at once rather than at its next poll (after the commit, when
