@@ -17,6 +17,7 @@ import PgBoss from 'pg-boss';
 import { QueryTypes } from 'sequelize';
 import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
+import { withAdvisoryLock } from '../db/locks.ts';
 import { currentTransaction, inTransaction } from '../db/transaction-context.ts';
 import { rootLogger } from '../logger.ts';
 import { Tenant } from '../models/tenant.ts';
@@ -111,7 +112,11 @@ export async function startQueue(opts: StartQueueOptions): Promise<void> {
   instance.on('error', (err) => rootLogger.warn({ err: String(err) }, 'job queue'));
   await instance.start();
   boss = instance;
-  for (const def of defs.values()) await ensureQueue(def);
+  // Processes starting at once would deadlock making the same queues (pg-boss creates a partition
+  // per queue): one makes them while the others wait, then finds them made.
+  await withAdvisoryLock('steward:job-queues', async () => {
+    for (const def of defs.values()) await ensureQueue(def);
+  });
   if (opts.work) await startWorking();
 }
 

@@ -27,7 +27,7 @@ Object.assign(process.env, {
   STEWARD_TEST_SMTP_PORT: smtpPort,
   // The tests' own process runs the queue's workers; a job queued there wakes them at once.
   QUEUE_POLL_SECONDS: '0.5',
-  QUEUE_CONCURRENCY: '2',
+  QUEUE_CONCURRENCY: '4',
   DATA_DIR: '.data/test',
   REDIS_PREFIX: `steward-test-${process.pid}:`,
 });

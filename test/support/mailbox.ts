@@ -52,7 +52,7 @@ class Mailbox {
    * Waits until the job queue holds no mail waiting or being sent (e-mails go out through the
    * queue, a moment after the request that queued them), up to `ms`; then the messages are here.
    */
-  async settled(ms = 5000): Promise<void> {
+  async settled(ms = 10_000): Promise<void> {
     const until = Date.now() + ms;
     while (Date.now() < until) {
       const [row] = await db().query<{ n: number }>(
@@ -66,7 +66,7 @@ class Mailbox {
   }
 
   /** Waits for a message to `address`, up to `ms`. */
-  async waitFor(address: string, ms = 3000): Promise<ParsedMail> {
+  async waitFor(address: string, ms = 10_000): Promise<ParsedMail> {
     const until = Date.now() + ms;
     while (Date.now() < until) {
       const found = this.to(address).at(-1);
