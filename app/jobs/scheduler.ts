@@ -1,6 +1,9 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { config } from '../../config/index.ts';
 import { rootLogger } from '../logger.ts';
+import { scheduledRunJob } from '../queue/jobs/scheduled-run.ts';
+import { enqueue, PRIORITY, queueStarted } from '../queue/queue.ts';
+import { withoutTenant } from '../tenancy/context.ts';
 import { JOBS } from './registry.ts';
 import { type Job, type RunOutcome, runJob } from './run-job.ts';
 
@@ -42,6 +45,27 @@ export function runOccurrence(
 }
 
 /**
+ * What a fire does: a job of the registry is queued for a worker (the clock only queues; its slot
+ * is the singleton key, so two clocks queue it once), unless this process has no queue; any other
+ * job (a test's) runs here.
+ */
+export async function fireOccurrence(
+  job: Job,
+  task: Pick<ScheduledTask, 'match'>,
+  firedAt: Date,
+): Promise<unknown> {
+  if (!queueStarted() || !JOBS.includes(job)) return runOccurrence(job, task, firedAt);
+  const slot = scheduledSlot(task, firedAt).toISOString();
+  return withoutTenant(() =>
+    enqueue(
+      scheduledRunJob,
+      { job: job.name, slot },
+      { singletonKey: `${job.name}@${slot}`, priority: PRIORITY.urgent },
+    ),
+  );
+}
+
+/**
  * Schedules every job with node-cron in BILLING_TIMEZONE. Each process that calls this schedules
  * them all; each occurrence runs once wherever it fires first (see runOccurrence), and the advisory
  * lock in runJob keeps two runs of one job from overlapping.
@@ -53,7 +77,7 @@ export function startScheduler(jobs: readonly Job[] = JOBS): Scheduler {
       job.schedule,
       async (context) => {
         // runJob records its own failures; this only catches a lost database connection and the like.
-        await runOccurrence(job, task, context.date).catch((err: unknown) =>
+        await fireOccurrence(job, task, context.date).catch((err: unknown) =>
           log.error({ err, job: job.name }, 'scheduled run failed to start'),
         );
       },

@@ -6,3 +6,4 @@ import './jobs/mail.ts';
 import './jobs/notice-delivery.ts';
 import './jobs/statement-email.ts';
 import './jobs/report.ts';
+import './jobs/scheduled-run.ts';
