@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Emitter } from '@socket.io/redis-emitter';
-import pg from 'pg';
 import type { Logger } from 'pino';
 import { config } from '../../config/index.ts';
 import { db } from '../db/database.ts';
+import { type Listener, listen } from '../db/listener.ts';
 import { type RedisClient, redisClient } from '../db/redis.ts';
 import { rootLogger } from '../logger.ts';
 
@@ -30,8 +30,6 @@ const RELAYED_EVENTS = new Set(['notification']);
 const ROOM = /^t:[0-9]{1,20}:u:[0-9]{1,20}$/;
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more. */
 const MAX_NOTIFY_BYTES = 7900;
-const FIRST_RETRY_MS = 250;
-const MAX_RETRY_MS = 10_000;
 
 export interface RelayMessage {
   /** Who sent it: a web process ignores what it sent itself. */
@@ -156,13 +154,7 @@ export function relayPublish(room: string, event: string, data: Record<string, u
   else relayThroughDatabase({ origin: processOrigin, room, event, data });
 }
 
-export interface RelayListener {
-  /** True while the connection is up and listening. */
-  listening(): boolean;
-  /** Resolves once the listener listens (at once when it already does). */
-  whenListening(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type RelayListener = Listener;
 
 /**
  * A web process's ear for notifications sent through NOTIFY: one connection of its own, outside the
@@ -171,98 +163,31 @@ export interface RelayListener {
  *
  * Needs a direct or session-mode connection: LISTEN does not work through a transaction-mode pooler.
  */
-export async function startRelayListener(opts: {
+export function startRelayListener(opts: {
   url: string;
   origin: string;
   log: Logger;
   deliver: (message: RelayMessage) => void;
 }): Promise<RelayListener> {
   const { url, origin, log, deliver } = opts;
-  let client: pg.Client | null = null;
-  let stopped = false;
-  let retryMs = FIRST_RETRY_MS;
-  let timer: NodeJS.Timeout | null = null;
-  let waiters: (() => void)[] = [];
-
-  const lost = (c: pg.Client, err?: Error) => {
-    if (client !== c) return;
-    client = null;
-    c.removeAllListeners('notification');
-    c.end().catch(() => {});
-    if (stopped) return;
-    log.warn({ err: err?.message, retryInMs: retryMs }, 'notification relay lost its connection');
-    schedule();
-  };
-
-  const schedule = () => {
-    timer = setTimeout(() => {
-      timer = null;
-      void connect();
-    }, retryMs);
-    retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-  };
-
-  const onNotification = (msg: pg.Notification) => {
-    if (msg.channel !== NOTIFICATIONS_CHANNEL || msg.payload === undefined) return;
-    const message = decodeRelayMessage(msg.payload);
-    if (!message) {
-      log.warn({ channel: msg.channel }, 'ignored a malformed relayed notification');
-      return;
-    }
-    if (message.origin === origin) return;
-    try {
-      deliver(message);
-    } catch (err) {
-      log.warn({ err, room: message.room }, 'delivering a relayed notification failed');
-    }
-  };
-
-  const connect = async () => {
-    const c = new pg.Client({
-      connectionString: url,
-      application_name: RELAY_APPLICATION_NAME,
-      connectionTimeoutMillis: 5_000,
-    });
-    c.on('error', (err) => lost(c, err));
-    c.on('end', () => lost(c));
-    c.on('notification', onNotification);
-    try {
-      await c.connect();
-      await c.query(`LISTEN ${NOTIFICATIONS_CHANNEL}`);
-    } catch (err) {
-      c.removeAllListeners();
-      c.on('error', () => {});
-      await c.end().catch(() => {});
-      if (stopped) return;
-      log.warn({ err: (err as Error).message, retryInMs: retryMs }, 'notification relay could not listen');
-      schedule();
-      return;
-    }
-    if (stopped) {
-      await c.end().catch(() => {});
-      return;
-    }
-    client = c;
-    retryMs = FIRST_RETRY_MS;
-    for (const wake of waiters) wake();
-    waiters = [];
-  };
-
-  await connect();
-  return {
-    listening: () => client !== null,
-    whenListening: () => (client ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      const c = client;
-      client = null;
-      for (const wake of waiters) wake();
-      waiters = [];
-      if (c) {
-        c.removeAllListeners('notification');
-        await c.end().catch(() => {});
+  return listen({
+    url,
+    channel: NOTIFICATIONS_CHANNEL,
+    applicationName: RELAY_APPLICATION_NAME,
+    log,
+    what: 'notification relay',
+    onPayload(payload) {
+      const message = decodeRelayMessage(payload);
+      if (!message) {
+        log.warn({ channel: NOTIFICATIONS_CHANNEL }, 'ignored a malformed relayed notification');
+        return;
+      }
+      if (message.origin === origin) return;
+      try {
+        deliver(message);
+      } catch (err) {
+        log.warn({ err, room: message.room }, 'delivering a relayed notification failed');
       }
     },
-  };
+  });
 }
